@@ -1,0 +1,1 @@
+"""Slider demos (filled in below)."""
