@@ -356,7 +356,13 @@ def maml_meta_gradient(
     alpha = _check_rate(alpha, "alpha")
     steps = _check_steps(steps)
     _, meta_grads = LogisticModel().meta_gradient(
-        theta[None], X_train[None], y_train[None], X_test[None], y_test[None], alpha, steps,
+        theta[None],
+        X_train[None],
+        y_train[None],
+        X_test[None],
+        y_test[None],
+        alpha,
+        steps,
         first_order=bool(first_order),
     )
     return meta_grads[0]
@@ -673,7 +679,8 @@ class LogisticTaskFamily:
         return replace(self, disagree_frac=0.0)
 
     def n_disagreeing(self, n_tasks: int) -> int:
-        return int(round(self.disagree_frac * n_tasks))
+        """round(disagree_frac · n_tasks), halves rounded up (0.25 of 6 tasks is 2)."""
+        return math.floor(self.disagree_frac * n_tasks + 0.5)
 
     def sample(
         self, rng: np.random.Generator, n_tasks: int, k_shot: int = 10, q_query: int = 20
@@ -696,9 +703,7 @@ class LogisticTaskFamily:
             y[bad] = 1.0 - y[bad]
         elif self.disagreement == "random":
             y[bad] = rng.integers(0, 2, size=(int(bad.sum()), k + q)).astype(np.float64)
-        return TaskBatch(
-            X[:, :k], y[:, :k], X[:, k:], y[:, k:], bad, {"weights": weights}
-        )
+        return TaskBatch(X[:, :k], y[:, :k], X[:, k:], y[:, k:], bad, {"weights": weights})
 
 
 def sample_sine_tasks(
@@ -728,7 +733,11 @@ def sample_sine_tasks(
     x = rng.uniform(*x_range, size=(n, k + q, 1))
     y = amp[:, None] * np.sin(x[..., 0] + phi[:, None])
     return TaskBatch(
-        x[:, :k], y[:, :k], x[:, k:], y[:, k:], np.zeros(n, dtype=bool),
+        x[:, :k],
+        y[:, :k],
+        x[:, k:],
+        y[:, k:],
+        np.zeros(n, dtype=bool),
         {"amplitude": amp, "phase": phi},
     )
 
@@ -738,9 +747,7 @@ def sample_sine_tasks(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_tasks(
-    tasks: object, theta: Array, model: Model
-) -> tuple[Array, Array, Array, Array]:
+def _check_tasks(tasks: object, theta: Array, model: Model) -> tuple[Array, Array, Array, Array]:
     try:
         X_train, y_train, X_test, y_test = tasks  # type: ignore[misc]
     except (TypeError, ValueError):
@@ -831,19 +838,33 @@ def meta_step(
     n = X_train.shape[0]
     thetas = np.broadcast_to(theta, (n, theta.shape[0]))
 
-    train_loss_before = model.loss(thetas, X_train, y_train)
-    if algorithm == "reptile":
-        adapted = model.adapt(thetas, X_train, y_train, alpha, inner_steps)
-        directions = adapted - theta  # Reptile moves along θ'_i − θ
-    else:
-        adapted, directions = model.meta_gradient(
-            thetas, X_train, y_train, X_test, y_test, alpha, inner_steps,
-            first_order=algorithm == "fomaml",
+    with np.errstate(over="ignore", invalid="ignore"):
+        train_loss_before = model.loss(thetas, X_train, y_train)
+        if algorithm == "reptile":
+            adapted = model.adapt(thetas, X_train, y_train, alpha, inner_steps)
+            directions = adapted - theta  # Reptile moves along θ'_i − θ
+        else:
+            adapted, directions = model.meta_gradient(
+                thetas,
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                alpha,
+                inner_steps,
+                first_order=algorithm == "fomaml",
+            )
+    if not (np.isfinite(adapted).all() and np.isfinite(directions).all()):
+        raise ValueError(
+            f"the inner loop diverged (non-finite parameters after {inner_steps} step(s) of "
+            f"alpha={alpha}); use a smaller alpha"
         )
     updates = theta - adapted
     weights = _weights(updates, weighting)
     combined = weights @ directions
     theta_new = theta + beta * combined if algorithm == "reptile" else theta - beta * combined
+    if not np.isfinite(theta_new).all():
+        raise ValueError(f"the meta-update overflowed (beta={beta}); use a smaller beta")
 
     info: dict[str, Array] = {
         "weights": weights,
@@ -865,13 +886,24 @@ class History:
     """What :func:`train` records, one row per meta-iteration.
 
     ``loss_before`` / ``loss_after``: mean query loss over the batch at θ and at θ'_i;
-    ``weights`` (T, n): each task's weight; ``disagreeing`` (T, n): which tasks disagreed.
+    ``weights`` (T, n): each task's weight; ``disagreeing`` (T, n): which tasks disagreed;
+    ``task_loss_after`` (T, n): each task's query loss at θ'_i.
     """
 
     loss_before: Array
     loss_after: Array
     weights: Array
     disagreeing: Array
+    task_loss_after: Array | None = None
+
+    def agreeing_loss_after(self) -> Array:
+        """Per iteration, the mean query loss after adaptation of the agreeing tasks only."""
+        if self.task_loss_after is None:
+            raise ValueError("this History has no per-task losses (task_loss_after is None)")
+        mask = ~self.disagreeing
+        total = np.where(mask, self.task_loss_after, 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(mask.any(axis=1), total / np.maximum(mask.sum(axis=1), 1), np.nan)
 
     def mean_weight(self, disagreeing: bool) -> Array:
         """Per iteration, the mean weight of the (dis)agreeing tasks (NaN where there are none)."""
@@ -903,13 +935,11 @@ def train(
     rng = _check_generator(rng)
     iterations = _check_steps(iterations, "iterations")
     theta = _as_float_array(theta, "theta", 1)
-    rows: list[tuple[float, float, Array, Array]] = []
+    rows: list[tuple[float, float, Array, Array, Array]] = []
     start = time.perf_counter()
     for it in range(iterations):
         batch = sampler(rng)
-        theta, info = meta_step(
-            theta, batch, alpha, beta, algorithm, weighting, inner_steps, model
-        )
+        theta, info = meta_step(theta, batch, alpha, beta, algorithm, weighting, inner_steps, model)
         disagreeing = getattr(batch, "disagreeing", np.zeros(len(info["weights"]), bool))
         rows.append(
             (
@@ -917,6 +947,7 @@ def train(
                 float(info["loss_after"].mean()),
                 info["weights"],
                 disagreeing,
+                info["loss_after"],
             )
         )
         if progress and (it + 1 == iterations or (it + 1) % max(1, iterations // 50) == 0):
@@ -932,6 +963,7 @@ def train(
         loss_after=np.array([r[1] for r in rows]),
         weights=np.stack([r[2] for r in rows]),
         disagreeing=np.stack([r[3] for r in rows]),
+        task_loss_after=np.stack([r[4] for r in rows]),
     )
     return theta, history
 

@@ -22,7 +22,7 @@ import gaml_core as gc
 def exact_scores(g: np.ndarray) -> list[Fraction]:
     """s_i = Σ_j g_iᵀg_j in exact rational arithmetic (every float is a rational)."""
     rows = [[Fraction(float(v)) for v in row] for row in g]
-    return [sum(sum(a * b for a, b in zip(gi, gj)) for gj in rows) for gi in rows]
+    return [sum(sum(a * b for a, b in zip(gi, gj, strict=True)) for gj in rows) for gi in rows]
 
 
 def literal_paper_weights(g: np.ndarray) -> np.ndarray:
@@ -56,7 +56,7 @@ def chapter_double_loop(g: np.ndarray) -> np.ndarray:
     n = len(rows)
 
     def dot(a, b):
-        return sum(x * y for x, y in zip(a, b))
+        return sum(x * y for x, y in zip(a, b, strict=True))
 
     normalization_factor = Fraction(0)
     for i in range(n):
@@ -153,8 +153,8 @@ def test_chapter_variant_equals_double_loop(g):
         return
     # each entry of the Gram matrix is computed to ~p·ε of its magnitude
     rows = [[Fraction(float(v)) for v in row] for row in g]
-    magnitude = sum(abs(x * y) for gi in rows for gj in rows for x, y in zip(gi, gj))
-    denom = sum(abs(sum(x * y for x, y in zip(gi, gj))) for gi in rows for gj in rows)
+    magnitude = sum(abs(x * y) for gi in rows for gj in rows for x, y in zip(gi, gj, strict=True))
+    denom = sum(abs(sum(x * y for x, y in zip(gi, gj, strict=True))) for gi in rows for gj in rows)
     bound = 1e-13 + 8 * (g.shape[1] + 4) * np.finfo(float).eps * float(magnitude / denom)
     assert np.abs(got - chapter_double_loop(g)).max() <= bound
 
@@ -475,7 +475,15 @@ def test_sine_fomaml_and_reptile_train():
     before = gc.evaluate(theta0, held_out, 0.01, 5, model)["loss"][-1].mean()
     for alg, beta in (("fomaml", 0.01), ("reptile", 0.1)):
         theta, _ = gc.train(
-            theta0, sampler, np.random.default_rng(2), 300, 0.01, beta, alg, "agreement", 5,
+            theta0,
+            sampler,
+            np.random.default_rng(2),
+            300,
+            0.01,
+            beta,
+            alg,
+            "agreement",
+            5,
             model,
         )
         after = gc.evaluate(theta, held_out, 0.01, 5, model)["loss"][-1].mean()
@@ -484,7 +492,8 @@ def test_sine_fomaml_and_reptile_train():
 
 def test_history_mean_weight():
     h = gc.History(
-        np.zeros(2), np.zeros(2),
+        np.zeros(2),
+        np.zeros(2),
         weights=np.array([[0.5, 0.3, -0.2], [0.2, 0.2, 0.6]]),
         disagreeing=np.array([[False, False, True], [False, False, False]]),
     )
@@ -587,3 +596,23 @@ def test_samplers_reject_bad_input():
         gc.sample_sine_tasks(np.random.default_rng(0), 2, amplitude=(5, 0.1))
     with pytest.raises(ValueError, match="hidden"):
         gc.MLPModel(0)
+
+
+def test_divergence_is_reported_not_silent():
+    rng = np.random.default_rng(0)
+    model = gc.MLPModel(8)
+    theta = model.init(rng) * 50
+    b = gc.sample_sine_tasks(rng, 3)
+    with pytest.raises(ValueError, match="diverged"):
+        gc.meta_step(theta, b, 1e3, 0.1, "reptile", inner_steps=20, model=model)
+
+
+def test_agreeing_loss_after_ignores_disagreeing_tasks():
+    h = gc.History(
+        np.zeros(2),
+        np.zeros(2),
+        weights=np.full((2, 3), 1 / 3),
+        disagreeing=np.array([[False, True, False], [True, True, True]]),
+        task_loss_after=np.array([[1.0, 100.0, 3.0], [5.0, 5.0, 5.0]]),
+    )
+    np.testing.assert_allclose(h.agreeing_loss_after(), [2.0, np.nan])
