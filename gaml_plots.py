@@ -196,7 +196,8 @@ def plot_sine_tasks(batch, n_show: int = 5) -> Figure:
     ax.set_xlabel("input x (unitless)")
     ax.set_ylabel("target y = a·sin(x + φ)")
     ax.set_title("Sine regression tasks: each is one curve; dots are its k support points")
-    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    ax.set_ylim(-5.6, 8.0)
+    ax.legend(loc="upper center", fontsize=8, ncol=3)
     fig.tight_layout()
     return fig
 
@@ -371,8 +372,8 @@ def plot_meta_gradient_check(alphas, errors: dict[str, np.ndarray]) -> Figure:
     styles = {"second order (exact)": (AGREE, "-", "o"), "first order": (DISSENT, "--", "^")}
     for name, err in errors.items():
         color, ls, marker = styles[name]
-        ax.semilogy(alphas, np.maximum(err, 1e-16), color=color, ls=ls, marker=marker, label=name)
-    ax.set_xlabel("inner step size α")
+        ax.loglog(alphas, np.maximum(err, 1e-16), color=color, ls=ls, marker=marker, label=name)
+    ax.set_xlabel("inner step size α (log scale)")
     ax.set_ylabel("‖meta-gradient − finite difference‖ (log scale)")
     ax.set_title("Which meta-gradient is the true derivative?")
     ax.legend()

@@ -1,0 +1,59 @@
+"""Regenerate every PNG in figures/ from the course's own functions.
+
+    python scripts/make_figures.py
+
+The demo figures come from the slider callbacks in gaml_demos (at fixed slider positions); the
+evidence figures are drawn from the stored results in results/ (run scripts/run_experiments.py
+first to refresh those).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import gaml_core as gc
+import gaml_demos as gd
+import gaml_plots as gp
+
+FIGURES = Path(__file__).resolve().parents[1] / "figures"
+
+
+def save(fig, name: str) -> None:
+    path = FIGURES / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print("wrote", path.relative_to(FIGURES.parent))
+
+
+def main() -> None:
+    FIGURES.mkdir(exist_ok=True)
+    save(gd.dissent_callback(angle_deg=150.0, length=1.0, n_agree=3).figure, "dissent_demo")
+    save(gd.dissent_callback(angle_deg=180.0, length=3.5, n_agree=3).figure, "dissent_long")
+    save(gd.tasks_callback().figure, "tasks")
+    save(gd.training_callback(0.25, "maml", "flip").figure, "training_maml")
+    save(gd.training_callback(0.25, "reptile", "flip").figure, "training_reptile")
+    family = gc.LogisticTaskFamily.create(np.random.default_rng(1), 10, 3.0, 1.0)
+    task = tuple(a[0] for a in family.sample(np.random.default_rng(2), 1, 10, 20))
+    alphas = np.array([0.01, 0.1, 0.3, 1.0, 2.0])
+    errors = gd.meta_gradient_errors(0.5 * family.mean, task, alphas, steps=3)
+    save(gp.plot_meta_gradient_check(alphas, errors), "meta_gradient_check")
+    if gd.SINE_INIT_FILE.exists():
+        save(gd.sine_fit_callback(steps=5, task=0).figure, "sine_fits")
+    try:
+        import gaml_experiments
+    except ImportError:
+        return
+    if hasattr(gaml_experiments, "make_figures"):
+        for path in gaml_experiments.make_figures(FIGURES):
+            print("wrote", Path(path).relative_to(FIGURES.parent))
+
+
+if __name__ == "__main__":
+    main()
