@@ -510,14 +510,21 @@ class MLPModel(Model):
         return tuple(parts)
 
     def init(self, rng: np.random.Generator) -> Array:
-        """He-style initialisation: W ~ N(0, 2/fan_in), biases 0."""
+        """Every weight and bias ~ U(−1/√fan_in, +1/√fan_in) (PyTorch's default for a linear
+        layer). Larger, He-style weights make plain-SGD inner loops diverge on x ∈ [−5, 5]."""
         rng = _check_generator(rng)
         h = self.hidden
-        w1 = rng.normal(0.0, math.sqrt(2.0), size=h)
-        w2 = rng.normal(0.0, math.sqrt(2.0 / h), size=h * h)
-        w3 = rng.normal(0.0, math.sqrt(1.0 / h), size=h)
-        zeros = np.zeros
-        return np.concatenate([w1, zeros(h), w2, zeros(h), w3, zeros(1)])
+        bound = 1.0 / math.sqrt(h)
+        return np.concatenate(
+            [
+                rng.uniform(-1.0, 1.0, size=h),  # W1, fan_in 1
+                rng.uniform(-1.0, 1.0, size=h),  # b1
+                rng.uniform(-bound, bound, size=h * h),  # W2, fan_in h
+                rng.uniform(-bound, bound, size=h),  # b2
+                rng.uniform(-bound, bound, size=h),  # W3, fan_in h
+                rng.uniform(-bound, bound, size=1),  # b3
+            ]
+        )
 
     def predict(self, thetas: Array, X: Array) -> Array:
         """ŷ for inputs X (..., k, 1) → (..., k)."""

@@ -420,7 +420,8 @@ def sine_fit_state(
         1,
         k_shot=10,
         q_query=1,
-        phase=(0.0, float(inits["phase_max"])),
+        amplitude=(float(inits["amplitude"][0]), float(inits["amplitude"][1])),
+        phase=(float(inits["phase"][0]), float(inits["phase"][1])),
     )
     x = np.linspace(-5, 5, 200)[:, None]
     amp, phase = batch.info["amplitude"][0], batch.info["phase"][0]
@@ -451,7 +452,7 @@ def sine_fit_demo() -> Demo:
     return Demo(
         "Demo 4.2 - adapting to a new sine from 10 points",
         {
-            "steps": _slider("int", 5, 0, 5, 1, "inner steps"),
+            "steps": _slider("int", 2, 0, 5, 1, "inner steps"),
             "task": _slider("int", 0, 0, 9, 1, "which new sine"),
         },
         sine_fit_callback,

@@ -134,9 +134,7 @@ def main() -> None:
     model = gc.MLPModel(40)
     sines = gc.sample_sine_tasks(rng, 32)
     theta = model.init(rng)
-    t_b = best_time(
-        lambda: gc.meta_step(theta, sines, 0.01, 0.1, "reptile", "agreement", 5, model)
-    )
+    t_b = best_time(lambda: gc.meta_step(theta, sines, 0.01, 0.1, "reptile", "agreement", 5, model))
     print(f"MLP 1-40-40-1 Reptile, 32 tasks x 5 steps, batched: {t_b * 1e3:.2f} ms per meta-step")
 
 
