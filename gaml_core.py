@@ -38,6 +38,7 @@ import numpy as np
 
 __all__ = [
     "ALGORITHMS",
+    "DISAGREEMENTS",
     "WEIGHTINGS",
     "History",
     "LogisticModel",

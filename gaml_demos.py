@@ -109,6 +109,15 @@ def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = 
     )
 
 
+def _kind_buttons() -> widgets.ToggleButtons:
+    """The three kinds of disagreeing task (see gaml_core.LogisticTaskFamily)."""
+    return widgets.ToggleButtons(
+        options=[(KIND_TEXT[k], k) for k in gc.DISAGREEMENTS],
+        value="flip",
+        description="disagreement",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Demo 1.1: what tasks look like (a 2-D logistic family with disagreeing tasks)
 # ---------------------------------------------------------------------------------------------
@@ -147,15 +156,7 @@ def tasks_demo() -> Demo:
             "k_shot": _slider("int", 10, 2, 40, 1, "shots k per task"),
             "spread": _slider("float", 0.5, 0.0, 2.0, 0.1, "task spread"),
             "disagree_frac": _slider("float", 0.34, 0.0, 0.5, 0.01, "fraction disagreeing"),
-            "kind": widgets.ToggleButtons(
-                options=[
-                    ("flipped labels", "flip"),
-                    ("random labels", "random"),
-                    ("far weights", "far"),
-                ],
-                value="flip",
-                description="disagreement",
-            ),
+            "kind": _kind_buttons(),
         },
         tasks_callback,
     )
@@ -369,15 +370,7 @@ def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
         f"Demo {number} - {algorithm.upper()} with uniform vs gradient-agreement weights",
         {
             "disagree_frac": _slider("float", 0.25, 0.0, 0.5, 0.125, "fraction disagreeing", ".3f"),
-            "kind": widgets.ToggleButtons(
-                options=[
-                    ("flipped labels", "flip"),
-                    ("random labels", "random"),
-                    ("far weights", "far"),
-                ],
-                value="flip",
-                description="disagreement",
-            ),
+            "kind": _kind_buttons(),
         },
         training_callback,
         fixed={"algorithm": algorithm},
