@@ -365,11 +365,26 @@ def training_callback(
     return DemoResult(runs, readout, fig)
 
 
+TRAINING_FRACTIONS = (0.0, 0.125, 0.25, 0.375, 0.5)  # the slider's positions
+
+
 def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
+    # Train every slider position now (about 0.1 s each), so that moving a slider only redraws.
+    for kind in gc.DISAGREEMENTS:
+        for frac in TRAINING_FRACTIONS:
+            training_state(frac, algorithm, kind)
     demo = Demo(
         f"Demo {number} - {algorithm.upper()} with uniform vs gradient-agreement weights",
         {
-            "disagree_frac": _slider("float", 0.25, 0.0, 0.5, 0.125, "fraction disagreeing", ".3f"),
+            "disagree_frac": _slider(
+                "float",
+                0.25,
+                TRAINING_FRACTIONS[0],
+                TRAINING_FRACTIONS[-1],
+                TRAINING_FRACTIONS[1],
+                "fraction disagreeing",
+                ".3f",
+            ),
             "kind": _kind_buttons(),
         },
         training_callback,
