@@ -55,7 +55,10 @@ class Demo:
         self.callback = callback
         self.fixed = dict(fixed or {})
         self.readout = widgets.HTML().add_class("gaml-readout")
-        self.plot = widgets.Output().add_class("gaml-plot")
+        # The figure is sent as PNG bytes to an Image widget rather than shown through an Output
+        # widget: no output capture, no stacked images, and no Voila hang (voila issue #1428).
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.plot = widgets.Box([self.image]).add_class("gaml-plot")
         header = widgets.HTML(f"<b>{title}</b>")
         self.widget = widgets.VBox(
             [header, widgets.VBox(list(controls.values())), self.readout, self.plot]
@@ -72,9 +75,7 @@ class Demo:
         result = self.callback(**self.values())
         self.result = result
         self.readout.value = result.readout
-        with self.plot:
-            self.plot.clear_output(wait=True)
-            display(result.figure)
+        self.image.value = gp.figure_png(result.figure)
         plt.close(result.figure)
         return result
 

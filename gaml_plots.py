@@ -7,6 +7,7 @@ stay distinct in grey (dark / mid / light), and every line also differs by style
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -75,6 +76,13 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 def close(fig: Figure) -> None:
     plt.close(fig)
+
+
+def figure_png(fig: Figure, dpi: int = 90) -> bytes:
+    """The figure as PNG bytes (what the slider demos send to the browser)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def new_figure(ncols: int = 1, width: float = 7.0, height: float = 4.0, **kw) -> tuple:
@@ -391,6 +399,7 @@ __all__ = [
     "WEIGHTING_STYLE",
     "bar_weights",
     "close",
+    "figure_png",
     "new_figure",
     "plot_dissent",
     "plot_gram",

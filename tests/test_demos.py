@@ -62,8 +62,11 @@ def test_every_slider_works_at_both_ends(name):
             assert isinstance(result, gd.DemoResult)
             assert result.readout and "nan" not in result.readout.lower()
             check_figure(result.figure)
-            readouts.append(result.readout)
-        assert readouts[0] != readouts[1], "the two ends of a slider show the same thing"
+            png = bytes(demo.image.value)  # what the browser shows
+            assert png.startswith(b"\x89PNG\r\n\x1a\n")
+            readouts.append((result.readout, png))
+        assert readouts[0][0] != readouts[1][0], "the two ends of a slider show the same thing"
+        assert readouts[0][1] != readouts[1][1], "the two ends of a slider draw the same picture"
 
 
 @pytest.mark.parametrize("name", list(DEMOS))
