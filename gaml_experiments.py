@@ -1219,6 +1219,31 @@ ALGORITHM_STYLE = {
 }
 
 
+def _column_ci(values: np.ndarray) -> tuple[list[float], list[float]]:
+    """Mean and 95% CI half-width of every column of ``values`` (rows are seeds)."""
+    stats = [mean_ci(values[:, j]) for j in range(values.shape[1])]
+    return [m for m, _, _ in stats], [h for _, h, _ in stats]
+
+
+def _sine_method_errorbar(ax: Any, x: np.ndarray, values: np.ndarray, alg: str, w: str) -> None:
+    """One sine method's mean ± CI over seeds: colour by weighting, line and marker by algorithm."""
+    import gaml_plots as gp
+
+    mean, half = _column_ci(values)
+    ax.errorbar(
+        x + (0.04 if alg == "fomaml" else -0.04),
+        mean,
+        yerr=half,
+        capsize=3,
+        color=gp.WEIGHTING_STYLE[w]["color"],
+        linestyle="-" if alg == "reptile" else "--",
+        marker=ALGORITHM_STYLE[alg]["marker"],
+        markeredgecolor="black",
+        markeredgewidth=0.5,
+        label=method_label(alg, w),
+    )
+
+
 def _plain_log_axis(ax: Any) -> None:
     """Log scale on y with ticks written as plain numbers (0.5, 1, 2, 5 ...), not 2×10⁰."""
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
@@ -1409,11 +1434,11 @@ def plot_weight_curves(results: dict, fraction: float = 0.25, algorithm: str = "
                 curves = np.array([r[key] for r in chosen], dtype=float)
                 bins = curves.shape[1]
                 x = (np.arange(bins) + 0.5) * iterations / bins
-                stats = [mean_ci(curves[:, b]) for b in range(bins)]
+                mean, half = _column_ci(curves)
                 ax.errorbar(
                     x,
-                    [s[0] for s in stats],
-                    yerr=[s[1] for s in stats],
+                    mean,
+                    yerr=half,
                     capsize=2,
                     color=color,
                     linestyle="-" if w == "agreement" else ":",
@@ -1485,21 +1510,7 @@ def plot_sine_mse(results: dict) -> Any:
         alg, w = r["algorithm"], r["weighting"]
         chosen = [c for c in records if c["algorithm"] == alg and c["weighting"] == w]
         steps = np.array([c["mse_steps"] for c in chosen], dtype=float)
-        stats = [mean_ci(steps[:, t]) for t in range(steps.shape[1])]
-        style = gp.WEIGHTING_STYLE[w]
-        ax2.errorbar(
-            np.arange(steps.shape[1]) + (0.04 if alg == "fomaml" else -0.04),
-            [s[0] for s in stats],
-            yerr=[s[1] for s in stats],
-            capsize=3,
-            color=style["color"],
-            linestyle="-" if alg == "reptile" else "--",
-            marker=ALGORITHM_STYLE[alg]["marker"],
-            markerfacecolor=style["color"],
-            markeredgecolor="black",
-            markeredgewidth=0.5,
-            label=method_label(alg, w),
-        )
+        _sine_method_errorbar(ax2, np.arange(steps.shape[1]), steps, alg, w)
     _plain_log_axis(ax2)
     ax2.set_xlabel("adaptation steps on the 10 support points")
     ax2.set_ylabel("mean squared error (log scale)")
@@ -1524,12 +1535,12 @@ def plot_sine_training(results: dict) -> Any:
             bins = curves.shape[1]
             iters = chosen[0]["iterations"]
             x = (np.arange(bins) + 0.5) * iters / bins
-            stats = [mean_ci(curves[:, b]) for b in range(bins)]
+            mean, half = _column_ci(curves)
             style = gp.WEIGHTING_STYLE[w]
             ax.errorbar(
                 x,
-                [s[0] for s in stats],
-                yerr=[s[1] for s in stats],
+                mean,
+                yerr=half,
                 capsize=2,
                 color=style["color"],
                 linestyle=style["linestyle"],
@@ -1565,20 +1576,7 @@ def plot_sine_weights(results: dict) -> Any:
             if not chosen:
                 continue
             vals = np.array([r["weight_by_amplitude"] for r in chosen], dtype=float)
-            stats = [mean_ci(vals[:, b]) for b in range(vals.shape[1])]
-            style = gp.WEIGHTING_STYLE[w]
-            ax.errorbar(
-                centres + (0.05 if alg == "fomaml" else -0.05),
-                [s[0] for s in stats],
-                yerr=[s[1] for s in stats],
-                capsize=3,
-                color=style["color"],
-                linestyle="-" if alg == "reptile" else "--",
-                marker=ALGORITHM_STYLE[alg]["marker"],
-                markeredgecolor="black",
-                markeredgewidth=0.5,
-                label=method_label(alg, w),
-            )
+            _sine_method_errorbar(ax, centres, vals, alg, w)
     ax.set_xlabel("amplitude a of the training task")
     ax.set_ylabel("relative weight n·w_i (1 = uniform)")
     ax.set_title("Sine: which tasks does the weighting favour? (± 95% CI)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,19 @@ def weights_from_gram(gram: np.ndarray, normalization: str = "paper") -> np.ndar
     return sums / denom
 
 
+def _attempt(fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """Call a learner's function; say so and return (False, None) if it raised or is a stub."""
+    try:
+        got = fn(*args)
+    except Exception as exc:  # a learner's bug must not stop the notebook
+        print(f"not yet right: your function raised {type(exc).__name__}: {exc}")
+        return False, None
+    if got is None:
+        print(NOT_DONE)
+        return False, None
+    return True, got
+
+
 def check_gram_weights(fn: Callable[[np.ndarray, str], np.ndarray | None]) -> None:
     """Compare ``fn(G, normalization)`` with ``gaml_core.agreement_weights`` on random updates."""
     rng = np.random.default_rng(7)
@@ -60,13 +74,8 @@ def check_gram_weights(fn: Callable[[np.ndarray, str], np.ndarray | None]) -> No
         updates[3] = -updates[0] + 0.1 * rng.normal(size=3)  # one dissenter, so the two differ
         gram = updates @ updates.T
         for norm in ("paper", "chapter"):
-            try:
-                got = fn(gram, norm)
-            except Exception as exc:  # a learner's bug must not stop the notebook
-                print(f"not yet right: your function raised {type(exc).__name__}: {exc}")
-                return
-            if got is None:
-                print(NOT_DONE)
+            done, got = _attempt(fn, gram, norm)
+            if not done:
                 return
             want = gc.agreement_weights(updates, norm)
             if np.shape(got) != want.shape or not np.allclose(got, want, atol=1e-12):
@@ -94,13 +103,8 @@ def scaling_experiment(updates: np.ndarray) -> dict[str, np.ndarray]:
 def check_scaling(fn: Callable[[np.ndarray], dict[str, np.ndarray] | None]) -> None:
     """``fn(updates)`` must return the three weight vectors of :func:`scaling_experiment`."""
     updates = np.array([[1.0, 0.2], [0.7, 0.5], [0.9, -0.3], [-0.6, 0.4]])
-    try:
-        got = fn(updates)
-    except Exception as exc:
-        print(f"not yet right: your function raised {type(exc).__name__}: {exc}")
-        return
-    if got is None:
-        print(NOT_DONE)
+    done, got = _attempt(fn, updates)
+    if not done:
         return
     want = scaling_experiment(updates)
     problems = []
@@ -138,13 +142,8 @@ def zero_weight_angle(n_agree: int = 3) -> dict[str, float]:
 
 def check_zero_angle(fn: Callable[[], float | None]) -> None:
     """``fn()`` must return the angle in degrees (a number) at which the weight is zero."""
-    try:
-        got = fn()
-    except Exception as exc:
-        print(f"not yet right: your function raised {type(exc).__name__}: {exc}")
-        return
-    if got is None:
-        print(NOT_DONE)
+    done, got = _attempt(fn)
+    if not done:
         return
     want = math.degrees(math.acos(-1.0 / 3.0))
     if abs(float(got) - want) < 1e-3:
@@ -200,13 +199,8 @@ def ga_reptile_sine(
 
 def check_ga_reptile(fn: Callable[[], dict[str, list[float]] | None]) -> None:
     """``fn()`` must return ``{"uniform": [...], "agreement": [...]}`` of held-out MSEs."""
-    try:
-        got = fn()
-    except Exception as exc:
-        print(f"not yet right: your function raised {type(exc).__name__}: {exc}")
-        return
-    if got is None:
-        print(NOT_DONE)
+    done, got = _attempt(fn)
+    if not done:
         return
     problems = []
     for key in ("uniform", "agreement"):
