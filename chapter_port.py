@@ -31,6 +31,7 @@ from matplotlib.ticker import NullFormatter
 
 import gaml_core as gc
 import gaml_plots as gp
+import gaml_tasks as gt
 
 __all__ = [
     "CHAPTER_PRINT_LINE",
@@ -198,7 +199,7 @@ class EpochInfo:
 
 def chapter_epoch(
     theta: np.ndarray,
-    tasks: gc.TaskBatch | Sequence[np.ndarray],
+    tasks: gt.TaskBatch | Sequence[np.ndarray],
     alpha: float,
     beta: float,
     fixes: Fixes | None = None,
@@ -286,11 +287,11 @@ class ChapterGAMAML:
     def __post_init__(self) -> None:
         self.theta = init_theta(self.rng, self.dim)
 
-    def sample_batch(self) -> gc.TaskBatch:
+    def sample_batch(self) -> gt.TaskBatch:
         """One epoch's tasks, drawn in the program's order (all support sets, then queries)."""
         train = [sample_points(self.rng, self.num_samples, self.dim) for _ in range(self.num_tasks)]
         test = [sample_points(self.rng, self.test_size, self.dim) for _ in range(self.num_tasks)]
-        return gc.TaskBatch(
+        return gt.TaskBatch(
             np.stack([x for x, _ in train]),
             np.stack([y for _, y in train]),
             np.stack([x for x, _ in test]),
@@ -298,11 +299,11 @@ class ChapterGAMAML:
             np.zeros(self.num_tasks, dtype=bool),
         )
 
-    def heldout_loss(self, heldout: gc.TaskBatch) -> float:
+    def heldout_loss(self, heldout: gt.TaskBatch) -> float:
         """Mean query loss after one inner step of size α, over the held-out tasks."""
         return float(gc.evaluate(self.theta, heldout, self.alpha, steps=1)["loss"][1].mean())
 
-    def train(self, heldout: gc.TaskBatch | None = None, verbose: bool = True) -> ChapterGAMAML:
+    def train(self, heldout: gt.TaskBatch | None = None, verbose: bool = True) -> ChapterGAMAML:
         """Reproduces ``train()``; prints ``Epoch e: loss ...`` every 10 epochs if ``verbose``.
 
         With ``fixes.report == "published"`` the printed loss is the last task's training loss
@@ -332,7 +333,7 @@ class ChapterGAMAML:
 # ---------------------------------------------------------------------------------------------
 
 
-def loss_at(theta: np.ndarray, tasks: gc.TaskBatch) -> np.ndarray:
+def loss_at(theta: np.ndarray, tasks: gt.TaskBatch) -> np.ndarray:
     """The quantity the program prints, on many tasks: each task's support-set loss at θ
     (before any inner step). Returns an array (n_tasks,)."""
     thetas = np.broadcast_to(
@@ -342,7 +343,7 @@ def loss_at(theta: np.ndarray, tasks: gc.TaskBatch) -> np.ndarray:
 
 
 def expected_curve(
-    thetas: Sequence[np.ndarray], tasks: gc.TaskBatch
+    thetas: Sequence[np.ndarray], tasks: gt.TaskBatch
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each θ in ``thetas``: mean and standard deviation over ``tasks`` of :func:`loss_at`.
 
@@ -354,7 +355,7 @@ def expected_curve(
 
 
 def survey_seeds(
-    seeds: Sequence[int], tasks: gc.TaskBatch, epochs: int = 31
+    seeds: Sequence[int], tasks: gt.TaskBatch, epochs: int = 31
 ) -> dict[str, np.ndarray]:
     """Run the published program ``epochs`` epochs for each seed and compare, per seed:
 
@@ -382,12 +383,12 @@ def survey_seeds(
 
 def heldout_curve(
     theta: np.ndarray,
-    sampler: Callable[[np.random.Generator], gc.TaskBatch],
+    sampler: Callable[[np.random.Generator], gt.TaskBatch],
     rng: np.random.Generator,
     epochs: int,
     alpha: float,
     beta: float,
-    heldout: gc.TaskBatch,
+    heldout: gt.TaskBatch,
     method: str = "published",
 ) -> np.ndarray:
     """Meta-train from θ and record the held-out query loss after one inner step of size α
@@ -414,7 +415,7 @@ def heldout_curve(
 
 def compare_programs(
     theta: np.ndarray,
-    families: dict[str, tuple[Callable[[np.random.Generator], gc.TaskBatch], gc.TaskBatch]],
+    families: dict[str, tuple[Callable[[np.random.Generator], gt.TaskBatch], gt.TaskBatch]],
     runs: dict[str, tuple[str, float]],
     epochs: int = 100,
     seed: int = 3,

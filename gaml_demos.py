@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 import gaml_core as gc
 import gaml_plots as gp
+import gaml_tasks as gt
 
 ROOT = Path(__file__).resolve().parent
 
@@ -113,7 +114,7 @@ def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = 
 def _kind_buttons() -> widgets.ToggleButtons:
     """The three kinds of disagreeing task (see gaml_core.LogisticTaskFamily)."""
     return widgets.ToggleButtons(
-        options=[(KIND_TEXT[k], k) for k in gc.DISAGREEMENTS],
+        options=[(KIND_TEXT[k], k) for k in gt.DISAGREEMENTS],
         value="flip",
         description="disagreement",
     )
@@ -130,9 +131,9 @@ KIND_TEXT = {"flip": "labels flipped", "random": "random labels", "far": "far-aw
 
 def tasks_state(
     k_shot: int = 10, spread: float = 0.5, disagree_frac: float = 0.34, kind: str = "flip"
-) -> gc.TaskBatch:
+) -> gt.TaskBatch:
     """Six tasks of a 2-D family w_i = w̄ + spread·ε_i (seed fixed, so sliders compare)."""
-    family = gc.LogisticTaskFamily(TASK_DEMO_MEAN, spread, disagree_frac, kind)
+    family = gt.LogisticTaskFamily(TASK_DEMO_MEAN, spread, disagree_frac, kind)
     return family.sample(np.random.default_rng(1), TASK_DEMO_N, k_shot=k_shot, q_query=1)
 
 
@@ -314,11 +315,11 @@ def training_state(
     Cached: each slider position is trained once (about 0.1 s), then redrawn instantly.
     """
     s = TRAINING_SETUP
-    family = gc.LogisticTaskFamily.create(
+    family = gt.LogisticTaskFamily.create(
         np.random.default_rng(seed), s["dim"], s["norm"], s["spread"], disagree_frac, kind
     )
 
-    def sampler(rng: np.random.Generator) -> gc.TaskBatch:
+    def sampler(rng: np.random.Generator) -> gt.TaskBatch:
         return family.sample(rng, s["n_tasks"], s["k_shot"], s["q_query"])
 
     held_out = family.clean().sample(
@@ -371,7 +372,7 @@ TRAINING_FRACTIONS = (0.0, 0.125, 0.25, 0.375, 0.5)  # the slider's positions
 
 def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
     # Train every slider position now (about 0.1 s each), so that moving a slider only redraws.
-    for kind in gc.DISAGREEMENTS:
+    for kind in gt.DISAGREEMENTS:
         for frac in TRAINING_FRACTIONS:
             training_state(frac, algorithm, kind)
     demo = Demo(
@@ -424,7 +425,7 @@ def sine_fit_state(
     inits = load_sine_inits()
     model = gc.MLPModel(int(inits["hidden"]))
     alpha = float(inits["alpha"])
-    batch = gc.sample_sine_tasks(
+    batch = gt.sample_sine_tasks(
         np.random.default_rng(10_000 + task),
         1,
         k_shot=10,

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 import gaml_core as gc
+import gaml_tasks as gt
 
 __all__ = [
     "FIGURES",
@@ -194,10 +195,10 @@ class LogisticConfig:
         """How many tasks of each meta-batch disagree (the family rounds to whole tasks)."""
         return round(self.disagree_frac * self.meta_batch)
 
-    def family(self, seed: int) -> gc.LogisticTaskFamily:
+    def family(self, seed: int) -> gt.LogisticTaskFamily:
         """The task family of this seed; w̄ depends on the seed only, not on the setting."""
         kind = "flip" if self.disagreement == "none" else self.disagreement
-        return gc.LogisticTaskFamily.create(
+        return gt.LogisticTaskFamily.create(
             np.random.default_rng([seed, LOGISTIC_ID, 0]),
             dim=self.dim,
             norm=self.norm,
@@ -247,8 +248,8 @@ class SineConfig:
         if self.weighting not in gc.WEIGHTINGS:
             raise ValueError(f"weighting must be one of {gc.WEIGHTINGS}, got {self.weighting!r}")
 
-    def sample(self, rng: np.random.Generator, n_tasks: int, q_query: int) -> gc.TaskBatch:
-        return gc.sample_sine_tasks(
+    def sample(self, rng: np.random.Generator, n_tasks: int, q_query: int) -> gt.TaskBatch:
+        return gt.sample_sine_tasks(
             rng, n_tasks, self.k_shot, q_query, amplitude=self.amplitude, phase=self.phase
         )
 
@@ -331,7 +332,7 @@ class _Recording:
 
 def _meta_train(
     theta: np.ndarray,
-    sampler: Callable[[np.random.Generator], gc.TaskBatch],
+    sampler: Callable[[np.random.Generator], gt.TaskBatch],
     rng: np.random.Generator,
     iterations: int,
     alpha: float,
@@ -401,7 +402,7 @@ def run_logistic(config: LogisticConfig, seed: int) -> dict[str, Any]:
         config.eval_query,
     )
 
-    def sampler(rng: np.random.Generator) -> gc.TaskBatch:
+    def sampler(rng: np.random.Generator) -> gt.TaskBatch:
         return family.sample(rng, config.meta_batch, config.k_shot, config.q_query)
 
     theta, rec = _meta_train(
@@ -497,7 +498,7 @@ def run_sine(config: SineConfig, seed: int) -> dict[str, Any]:
     )
     train_rng = np.random.default_rng([seed, SINE_ID, 2])
 
-    def sampler(rng: np.random.Generator) -> gc.TaskBatch:
+    def sampler(rng: np.random.Generator) -> gt.TaskBatch:
         return config.sample(rng, config.meta_batch, config.q_query)
 
     out: dict[str, Any] = {**asdict(config), "seed": int(seed)}
@@ -577,7 +578,7 @@ def run_overhead(repeats: int = 7, number: int = 50, sine_number: int = 10) -> l
     """
     lc, sc = LogisticConfig(), SineConfig()
     rng = np.random.default_rng([0, OVERHEAD_ID])
-    fam = gc.LogisticTaskFamily.create(
+    fam = gt.LogisticTaskFamily.create(
         rng, lc.dim, lc.norm, lc.spread, disagree_frac=0.25, disagreement="flip"
     )
     log_batch = fam.sample(rng, lc.meta_batch, lc.k_shot, lc.q_query)
@@ -1676,7 +1677,7 @@ def plot_sine_fits(init: dict[str, Any], n_tasks: int = 3, seed: int = 0) -> Any
     k = int(init["k_shot"])
     model = gc.MLPModel(hidden)
     rng = np.random.default_rng([seed, SINE_ID, 9])
-    tasks = gc.sample_sine_tasks(rng, n_tasks, k, 1, phase=tuple(init["phase"]))
+    tasks = gt.sample_sine_tasks(rng, n_tasks, k, 1, phase=tuple(init["phase"]))
     grid = np.linspace(-5.0, 5.0, 200)
     fig, axes = gp.plt.subplots(1, n_tasks, figsize=(4.0 * n_tasks, 3.8), sharey=True)
     axes = np.atleast_1d(axes)
@@ -1699,13 +1700,14 @@ def plot_sine_fits(init: dict[str, Any], n_tasks: int = 3, seed: int = 0) -> Any
             label=f"{k} support points",
         )
         for alg, w in methods:
-            theta = model.adapt(
+            theta = gc.inner_loop(
+                model,
                 init[f"{alg}_{w}"][None],
                 tasks.X_train[t : t + 1],
                 tasks.y_train[t : t + 1],
                 alpha,
                 steps,
-            )
+            )[-1]
             ax.plot(
                 grid,
                 model.predict(theta, grid[None, :, None])[0],

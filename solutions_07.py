@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import gaml_core as gc
+import gaml_tasks as gt
 
 __all__ = [
     "check_ga_reptile",
@@ -175,14 +176,14 @@ def ga_reptile_sine(
     α, averaged over 200 held-out sine tasks. Returns ``{weighting: [one value per seed]}``.
     """
     model = gc.MLPModel(hidden=hidden)
-    heldout = gc.sample_sine_tasks(np.random.default_rng(99), 200, 10, 50)
+    heldout = gt.sample_sine_tasks(np.random.default_rng(99), 200, 10, 50)
     results: dict[str, list[float]] = {"uniform": [], "agreement": []}
     for seed in seeds:
         for weighting in results:
             theta0 = model.init(np.random.default_rng(seed))
             theta, _ = gc.train(
                 theta0,
-                lambda rng: gc.sample_sine_tasks(rng, 2),
+                lambda rng: gt.sample_sine_tasks(rng, 2),
                 np.random.default_rng(seed + 100),
                 iterations,
                 alpha,

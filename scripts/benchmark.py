@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 import gaml_core as gc
+import gaml_tasks as gt
 
 
 def chapter_double_loop(g: np.ndarray) -> np.ndarray:
@@ -117,7 +118,7 @@ def main() -> None:
             )
     print()
     print("2. meta_step: batched over 32 tasks vs a per-task Python loop (logistic, d = 50)")
-    fam = gc.LogisticTaskFamily.create(rng, dim=50, disagree_frac=0.25)
+    fam = gt.LogisticTaskFamily.create(rng, dim=50, disagree_frac=0.25)
     batch = fam.sample(rng, 32, k_shot=10, q_query=10)
     theta = rng.normal(size=50) * 0.1
     print(f"{'algorithm':>9} {'steps':>5} | {'batched':>10} {'loop':>10} | {'speed-up':>8}")
@@ -132,7 +133,7 @@ def main() -> None:
                 f"{t_l / t_b:>7.1f}x"
             )
     model = gc.MLPModel(40)
-    sines = gc.sample_sine_tasks(rng, 32)
+    sines = gt.sample_sine_tasks(rng, 32)
     theta = model.init(rng)
     t_b = best_time(lambda: gc.meta_step(theta, sines, 0.01, 0.1, "reptile", "agreement", 5, model))
     print(f"MLP 1-40-40-1 Reptile, 32 tasks x 5 steps, batched: {t_b * 1e3:.2f} ms per meta-step")

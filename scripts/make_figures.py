@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-import gaml_core as gc
 import gaml_demos as gd
 import gaml_plots as gp
+import gaml_tasks as gt
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 
@@ -40,7 +40,7 @@ def main() -> None:
     save(gd.tasks_callback().figure, "tasks")
     save(gd.training_callback(0.25, "maml", "flip").figure, "training_maml")
     save(gd.training_callback(0.25, "reptile", "flip").figure, "training_reptile")
-    family = gc.LogisticTaskFamily.create(np.random.default_rng(1), 10, 3.0, 1.0)
+    family = gt.LogisticTaskFamily.create(np.random.default_rng(1), 10, 3.0, 1.0)
     task = tuple(a[0] for a in family.sample(np.random.default_rng(2), 1, 10, 20))
     alphas = np.array([0.01, 0.1, 0.3, 1.0, 2.0])
     errors = gd.meta_gradient_errors(0.5 * family.mean, task, alphas, steps=3)

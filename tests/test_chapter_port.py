@@ -14,14 +14,15 @@ import pytest
 
 import chapter_port as cp
 import gaml_core as gc
+import gaml_tasks as gt
 
 
-def chapter_batch(seed: int, n: int = 2) -> gc.TaskBatch:
-    return gc.sample_chapter_tasks(np.random.default_rng(seed), n)
+def chapter_batch(seed: int, n: int = 2) -> gt.TaskBatch:
+    return gt.sample_chapter_tasks(np.random.default_rng(seed), n)
 
 
-def structured_batch(seed: int, n: int = 4) -> gc.TaskBatch:
-    family = gc.LogisticTaskFamily.create(np.random.default_rng(seed), dim=50, disagree_frac=0.25)
+def structured_batch(seed: int, n: int = 4) -> gt.TaskBatch:
+    family = gt.LogisticTaskFamily.create(np.random.default_rng(seed), dim=50, disagree_frac=0.25)
     return family.sample(np.random.default_rng(seed + 1), n, 10, 10)
 
 
@@ -132,7 +133,7 @@ def test_heldout_report_and_curves():
     theta = np.random.default_rng(3).normal(size=50)
     curve = cp.heldout_curve(
         theta,
-        lambda r: gc.sample_chapter_tasks(r, 2),
+        lambda r: gt.sample_chapter_tasks(r, 2),
         np.random.default_rng(4),
         3,
         1e-4,

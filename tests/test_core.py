@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import gaml_core as gc
+import gaml_tasks as gt
 
 # ---------------------------------------------------------------------------------------------
 # Independent reference implementations (plain Python loops, written from the formulas)
@@ -240,7 +241,7 @@ def test_weights_reject_unknown_normalization():
 @pytest.fixture
 def task():
     rng = np.random.default_rng(3)
-    fam = gc.LogisticTaskFamily.create(rng, dim=6, spread=0.7)
+    fam = gt.LogisticTaskFamily.create(rng, dim=6, spread=0.7)
     b = fam.sample(rng, 1, k_shot=9, q_query=7)
     return b.X_train[0], b.y_train[0], b.X_test[0], b.y_test[0], rng.normal(size=6) * 0.5
 
@@ -316,7 +317,7 @@ def test_mlp_backprop_matches_finite_differences(hidden):
     rng = np.random.default_rng(11)
     model = gc.MLPModel(hidden)
     theta = model.init(rng) + 0.1 * rng.normal(size=model.n_params())
-    b = gc.sample_sine_tasks(rng, 2, k_shot=6)
+    b = gt.sample_sine_tasks(rng, 2, k_shot=6)
     loss, grad = model.loss_and_grad(np.stack([theta, theta]), b.X_train, b.y_train)
     for i in range(2):
 
@@ -336,7 +337,7 @@ def test_mlp_parameter_count():
 def test_mlp_rejects_second_order_maml():
     rng = np.random.default_rng(0)
     model = gc.MLPModel(8)
-    b = gc.sample_sine_tasks(rng, 3)
+    b = gt.sample_sine_tasks(rng, 3)
     with pytest.raises(ValueError, match="fomaml"):
         gc.meta_step(model.init(rng), b, 0.01, 0.1, "maml", model=model)
 
@@ -372,7 +373,7 @@ def loop_meta_step(theta, b, alpha, beta, algorithm, weighting, steps):
 @pytest.mark.parametrize("weighting", ["uniform", "agreement", "chapter"])
 def test_meta_step_matches_per_task_loop(algorithm, weighting):
     rng = np.random.default_rng(5)
-    fam = gc.LogisticTaskFamily.create(rng, dim=7, disagree_frac=0.25)
+    fam = gt.LogisticTaskFamily.create(rng, dim=7, disagree_frac=0.25)
     b = fam.sample(rng, 6, k_shot=5, q_query=4)
     theta = rng.normal(size=7)
     new, info = gc.meta_step(theta, b, 0.4, 0.3, algorithm, weighting, inner_steps=2)
@@ -390,7 +391,7 @@ def test_meta_step_matches_per_task_loop(algorithm, weighting):
 
 def test_uniform_reptile_with_beta_one_moves_to_mean_adapted():
     rng = np.random.default_rng(2)
-    b = gc.sample_chapter_tasks(rng, 4, dim=5)
+    b = gt.sample_chapter_tasks(rng, 4, dim=5)
     theta = rng.normal(size=5)
     new, info = gc.meta_step(theta, b, 0.1, 1.0, "reptile", "uniform", inner_steps=3)
     np.testing.assert_allclose(new, (theta - info["updates"]).mean(axis=0))
@@ -399,7 +400,7 @@ def test_uniform_reptile_with_beta_one_moves_to_mean_adapted():
 def test_same_seed_is_bit_identical():
     def run(seed):
         rng = np.random.default_rng(seed)
-        fam = gc.LogisticTaskFamily.create(rng, dim=5, disagree_frac=0.5, disagreement="random")
+        fam = gt.LogisticTaskFamily.create(rng, dim=5, disagree_frac=0.5, disagreement="random")
         theta, hist = gc.train(
             np.zeros(5), lambda r: fam.sample(r, 4), rng, 20, 0.5, 0.5, "maml", "agreement"
         )
@@ -417,7 +418,7 @@ def test_same_seed_is_bit_identical():
 
 def test_chapter_tasks_have_uninformative_labels():
     rng = np.random.default_rng(0)
-    b = gc.sample_chapter_tasks(rng, 2000, k_shot=10, dim=50)
+    b = gt.sample_chapter_tasks(rng, 2000, k_shot=10, dim=50)
     assert b.X_train.shape == (2000, 10, 50) and set(np.unique(b.y_train)) == {0.0, 1.0}
     assert 0 <= b.X_train.min() and b.X_train.max() <= 1
     # labels independent of inputs: the label/feature correlation is ~0
@@ -429,8 +430,8 @@ def test_chapter_tasks_have_uninformative_labels():
 @pytest.mark.parametrize("kind", ["flip", "random", "far"])
 def test_logistic_family_marks_disagreeing_tasks(kind):
     rng = np.random.default_rng(1)
-    fam = gc.LogisticTaskFamily.create(rng, dim=4, spread=0.0, disagree_frac=0.25)
-    fam = gc.LogisticTaskFamily(fam.mean, 0.0, 0.25, kind)
+    fam = gt.LogisticTaskFamily.create(rng, dim=4, spread=0.0, disagree_frac=0.25)
+    fam = gt.LogisticTaskFamily(fam.mean, 0.0, 0.25, kind)
     b = fam.sample(rng, 8, k_shot=50, q_query=50)
     assert b.disagreeing.sum() == 2
     agree = np.mean((b.X_train @ fam.mean > 0) == b.y_train, axis=1)
@@ -443,7 +444,7 @@ def test_logistic_family_marks_disagreeing_tasks(kind):
 
 def test_sine_tasks_follow_their_sinusoid():
     rng = np.random.default_rng(4)
-    b = gc.sample_sine_tasks(rng, 50, phase=(0, 2 * np.pi))
+    b = gt.sample_sine_tasks(rng, 50, phase=(0, 2 * np.pi))
     a, phi = b.info["amplitude"], b.info["phase"]
     assert (0.1 <= a).all() and (a <= 5).all() and (0 <= phi).all() and (phi <= 2 * np.pi).all()
     np.testing.assert_allclose(b.y_test, a[:, None] * np.sin(b.X_test[..., 0] + phi[:, None]))
@@ -452,7 +453,7 @@ def test_sine_tasks_follow_their_sinusoid():
 
 def test_meta_training_beats_no_meta_training():
     rng = np.random.default_rng(0)
-    fam = gc.LogisticTaskFamily.create(rng, dim=10, norm=4.0, spread=0.3)
+    fam = gt.LogisticTaskFamily.create(rng, dim=10, norm=4.0, spread=0.3)
     theta, hist = gc.train(
         np.zeros(10), lambda r: fam.sample(r, 8, k_shot=5), rng, 150, 0.5, 1.0, "maml", "uniform"
     )
@@ -469,9 +470,9 @@ def test_sine_fomaml_and_reptile_train():
     theta0 = model.init(rng)
 
     def sampler(r):
-        return gc.sample_sine_tasks(r, 5)
+        return gt.sample_sine_tasks(r, 5)
 
-    held_out = gc.sample_sine_tasks(np.random.default_rng(1), 100)
+    held_out = gt.sample_sine_tasks(np.random.default_rng(1), 100)
     before = gc.evaluate(theta0, held_out, 0.01, 5, model)["loss"][-1].mean()
     for alg, beta in (("fomaml", 0.01), ("reptile", 0.1)):
         theta, _ = gc.train(
@@ -503,7 +504,7 @@ def test_history_mean_weight():
 
 def test_evaluate_rows_are_steps():
     rng = np.random.default_rng(0)
-    fam = gc.LogisticTaskFamily.create(rng, dim=5)
+    fam = gt.LogisticTaskFamily.create(rng, dim=5)
     b = fam.sample(rng, 3)
     theta = rng.normal(size=5)
     out = gc.evaluate(theta, b, 0.5, steps=2)
@@ -521,7 +522,7 @@ def test_evaluate_rows_are_steps():
 @pytest.fixture
 def batch():
     rng = np.random.default_rng(0)
-    return gc.LogisticTaskFamily.create(rng, dim=3).sample(rng, 2, k_shot=4, q_query=4)
+    return gt.LogisticTaskFamily.create(rng, dim=3).sample(rng, 2, k_shot=4, q_query=4)
 
 
 def test_logistic_bad_inputs():
@@ -585,15 +586,15 @@ def test_meta_step_bad_inputs(batch):
 
 def test_samplers_reject_bad_input():
     with pytest.raises(ValueError, match="rng"):
-        gc.sample_chapter_tasks(np.random.RandomState(0), 2)
+        gt.sample_chapter_tasks(np.random.RandomState(0), 2)
     with pytest.raises(ValueError, match="n_tasks"):
-        gc.sample_sine_tasks(np.random.default_rng(0), 0)
+        gt.sample_sine_tasks(np.random.default_rng(0), 0)
     with pytest.raises(ValueError, match="disagree_frac"):
-        gc.LogisticTaskFamily(np.ones(3), 0.5, 1.5)
+        gt.LogisticTaskFamily(np.ones(3), 0.5, 1.5)
     with pytest.raises(ValueError, match="disagreement"):
-        gc.LogisticTaskFamily(np.ones(3), 0.5, 0.1, "upside-down")
+        gt.LogisticTaskFamily(np.ones(3), 0.5, 0.1, "upside-down")
     with pytest.raises(ValueError, match="amplitude"):
-        gc.sample_sine_tasks(np.random.default_rng(0), 2, amplitude=(5, 0.1))
+        gt.sample_sine_tasks(np.random.default_rng(0), 2, amplitude=(5, 0.1))
     with pytest.raises(ValueError, match="hidden"):
         gc.MLPModel(0)
 
@@ -602,7 +603,7 @@ def test_divergence_is_reported_not_silent():
     rng = np.random.default_rng(0)
     model = gc.MLPModel(8)
     theta = model.init(rng) * 50
-    b = gc.sample_sine_tasks(rng, 3)
+    b = gt.sample_sine_tasks(rng, 3)
     with pytest.raises(ValueError, match="diverged"):
         gc.meta_step(theta, b, 1e3, 0.1, "reptile", inner_steps=20, model=model)
 

@@ -13,8 +13,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-import gaml_core as gc
 import gaml_demos as gd
+import gaml_tasks as gt
 
 DEMOS = {
     "tasks": gd.tasks_demo,
@@ -139,7 +139,7 @@ def test_training_state_no_disagreement_matches_weighting_theory():
 
 def test_meta_gradient_errors_separate_exact_from_first_order():
     rng = np.random.default_rng(0)
-    fam = gc.LogisticTaskFamily.create(rng, dim=4)
+    fam = gt.LogisticTaskFamily.create(rng, dim=4)
     task = tuple(a[0] for a in fam.sample(rng, 1, k_shot=6, q_query=6))
     errors = gd.meta_gradient_errors(0.3 * fam.mean, task, np.array([0.5, 1.0]), steps=2)
     assert (errors["second order (exact)"] < 1e-7).all()
