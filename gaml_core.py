@@ -280,6 +280,9 @@ class MLPModel(Model):
         """ŷ for inputs X (..., k, 1) → (..., k)."""
         return self._forward(thetas, X)[0]
 
+    def loss(self, thetas: Array, X: Array, y: Array) -> Array:
+        return np.mean((self.predict(thetas, X) - y) ** 2, axis=-1)
+
     def loss_and_grad(self, thetas: Array, X: Array, y: Array) -> tuple[Array, Array]:
         pred, a1, da1, a2, da2, w2, w3 = self._forward(thetas, X)
         err = pred - y  # (..., k)

@@ -312,10 +312,25 @@ def test_alpha_zero_meta_gradient_is_plain_gradient(task):
 # ---------------------------------------------------------------------------------------------
 
 
+def mlp_loss_by_hand(theta, x, y, h, activation):
+    """The MLP's squared error from its formula, one point at a time, θ unpacked in order."""
+    f = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+    w1, b1 = theta[:h], theta[h : 2 * h]
+    w2 = theta[2 * h : 2 * h + h * h].reshape(h, h)
+    b2, w3, b3 = theta[2 * h + h * h : 3 * h + h * h], theta[3 * h + h * h : -1], theta[-1]
+    errors = []
+    for xm, ym in zip(x[:, 0], y, strict=True):
+        a1 = f(xm * w1 + b1)
+        a2 = f(np.array([a1 @ w2[:, j] for j in range(h)]) + b2)
+        errors.append((a2 @ w3 + b3 - ym) ** 2)
+    return float(np.mean(errors))
+
+
 @pytest.mark.parametrize("hidden", [3, 8])
-def test_mlp_backprop_matches_finite_differences(hidden):
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_mlp_backprop_matches_finite_differences(hidden, activation):
     rng = np.random.default_rng(11)
-    model = gc.MLPModel(hidden)
+    model = gc.MLPModel(hidden, activation)
     theta = model.init(rng) + 0.1 * rng.normal(size=model.n_params())
     b = gt.sample_sine_tasks(rng, 2, k_shot=6)
     loss, grad = model.loss_and_grad(np.stack([theta, theta]), b.X_train, b.y_train)
@@ -325,8 +340,9 @@ def test_mlp_backprop_matches_finite_differences(hidden):
             return float(model.loss_and_grad(t, b.X_train[i], b.y_train[i])[0])
 
         np.testing.assert_allclose(grad[i], numeric_grad(f, theta), atol=1e-6)
-        pred = model.predict(theta, b.X_train[i])
-        assert math.isclose(loss[i], float(np.mean((pred - b.y_train[i]) ** 2)), rel_tol=1e-12)
+        by_hand = mlp_loss_by_hand(theta, b.X_train[i], b.y_train[i], hidden, activation)
+        assert math.isclose(loss[i], by_hand, rel_tol=1e-12)
+        assert math.isclose(model.loss(theta, b.X_train[i], b.y_train[i]), by_hand, rel_tol=1e-12)
 
 
 def test_mlp_parameter_count():
@@ -617,3 +633,110 @@ def test_agreeing_loss_after_ignores_disagreeing_tasks():
         task_loss_after=np.array([[1.0, 100.0, 3.0], [5.0, 5.0, 5.0]]),
     )
     np.testing.assert_allclose(h.agreeing_loss_after(), [2.0, np.nan])
+
+
+# ---------------------------------------------------------------------------------------------
+# The minibatch inner loop, the step-size schedule, the hook, and many runs at once
+# ---------------------------------------------------------------------------------------------
+
+
+def test_minibatch_inner_loop_uses_block_t_at_step_t():
+    rng = np.random.default_rng(3)
+    model = gc.MLPModel(5, "tanh")
+    theta = model.init(rng)
+    b = gt.sample_sine_tasks(rng, 1, k_shot=12)
+    X, y = b.X_train[0], b.y_train[0]
+    path = gc.inner_loop(model, theta, X, y, 0.05, 5, batch_size=4)
+    by_hand = theta
+    for t in range(5):
+        block = slice(4 * (t % 3), 4 * (t % 3) + 4)  # 12 points: blocks 0, 1, 2, 0, 1
+        by_hand = by_hand - 0.05 * model.loss_and_grad(by_hand, X[block], y[block])[1]
+        np.testing.assert_allclose(path[t + 1], by_hand, rtol=1e-13, atol=1e-15)
+    full = gc.inner_loop(model, theta, X, y, 0.05, 2)[-1]
+    assert not np.allclose(full, path[2])
+
+
+def _sine_sampler(r):
+    return gt.sample_sine_tasks(r, 4, k_shot=20, q_query=5, phase=(0, 2 * np.pi))
+
+
+def test_linear_schedule_and_hook_see_every_step():
+    model = gc.MLPModel(6, "tanh")
+    theta0 = model.init(np.random.default_rng(0))
+    seen = []
+
+    def hook(t, batch, theta, info):
+        seen.append((t, batch.n_tasks, theta.copy(), info["weights"], info["directions"]))
+
+    theta, hist = gc.train(
+        theta0, _sine_sampler, np.random.default_rng(1), 4, 0.02, 0.8, "reptile", "uniform",
+        3, model, schedule="linear", batch_size=5, on_step=hook,
+    )  # fmt: skip
+    assert [s[0] for s in seen] == [0, 1, 2, 3] and all(s[1] == 4 for s in seen)
+    previous = theta0
+    for t, _, th, w, directions in seen:
+        beta_t = 0.8 * (1 - t / 4)  # annealed linearly to 0
+        np.testing.assert_allclose(th, previous + beta_t * (w @ directions), rtol=1e-12)
+        previous = th
+    np.testing.assert_array_equal(theta, seen[-1][2])
+    assert hist.weights.shape == (4, 4)
+
+
+@pytest.mark.parametrize(
+    "algorithm, weighting", [("reptile", "agreement"), ("fomaml", "cosine"), ("maml", "chapter")]
+)
+def test_runs_at_once_equal_runs_alone(algorithm, weighting):
+    """R runs stacked in one call give each run's result alone, to rounding (<= 1e-12)."""
+    if algorithm == "maml":
+        fam = gt.LogisticTaskFamily.create(np.random.default_rng(0), dim=6, disagree_frac=0.25)
+        model, sampler = gc.LogisticModel(), (lambda r: fam.sample(r, 4, k_shot=6))
+        inits = [np.random.default_rng(s).normal(size=6) for s in range(3)]
+        alpha, betas, batch = 0.5, [0.2, 0.5, 1.0], None
+    else:
+        model, sampler = gc.MLPModel(8, "tanh"), _sine_sampler
+        inits = [model.init(np.random.default_rng(s)) for s in range(3)]
+        alpha, betas, batch = 0.02, [0.05, 0.1, 0.3], 5
+    settings = (alpha, betas, algorithm, weighting, 4, model)
+    together, hist = gc.train(
+        np.stack(inits), sampler, [np.random.default_rng(10 + s) for s in range(3)], 25,
+        *settings, schedule="linear", batch_size=batch,
+    )  # fmt: skip
+    assert hist.weights.shape == (25, 3, 4) and hist.loss_after.shape == (25, 3)
+    for s in range(3):
+        alone, hist_alone = gc.train(
+            inits[s], sampler, np.random.default_rng(10 + s), 25, alpha, betas[s], algorithm,
+            weighting, 4, model, schedule="linear", batch_size=batch,
+        )  # fmt: skip
+        np.testing.assert_allclose(together[s], alone, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(hist.weights[:, s], hist_alone.weights, rtol=1e-12, atol=1e-14)
+
+
+def test_a_diverging_run_becomes_nan_and_spares_the_others():
+    model = gc.MLPModel(6, "tanh")
+    inits = np.stack([model.init(np.random.default_rng(s)) for s in range(2)])
+    rngs = [np.random.default_rng(s) for s in (5, 6)]
+    theta, _ = gc.train(inits, _sine_sampler, rngs, 30, 0.02, [0.1, 1e200], "fomaml",
+                        "uniform", 2, model, history=False)  # fmt: skip
+    assert np.isnan(theta[1]).all() and np.isfinite(theta[0]).all()
+    alone, _ = gc.train(inits[0], _sine_sampler, np.random.default_rng(5), 30, 0.02, 0.1,
+                        "fomaml", "uniform", 2, model, history=False)  # fmt: skip
+    np.testing.assert_allclose(theta[0], alone, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="diverged"):
+        gc.train(inits[1], _sine_sampler, np.random.default_rng(6), 30, 0.02, 1e200, "fomaml",
+                 "uniform", 2, model)  # fmt: skip
+
+
+def test_train_rejects_bad_runs_and_schedules():
+    model = gc.MLPModel(4)
+    inits = np.stack([model.init(np.random.default_rng(s)) for s in range(2)])
+    with pytest.raises(ValueError, match="one generator per run"):
+        gc.train(inits, _sine_sampler, [np.random.default_rng(0)], 2, 0.01, 0.1, "reptile",
+                 model=model)  # fmt: skip
+    with pytest.raises(ValueError, match="schedule"):
+        gc.train(inits[0], _sine_sampler, np.random.default_rng(0), 2, 0.01, 0.1, "reptile",
+                 model=model, schedule="cosine")  # fmt: skip
+    with pytest.raises(ValueError, match="beta"):
+        gc.train(inits, _sine_sampler, [np.random.default_rng(s) for s in range(2)], 2, 0.01,
+                 [0.1, -1.0], "reptile", model=model)  # fmt: skip
+    with pytest.raises(ValueError, match="activation"):
+        gc.MLPModel(4, "sigmoid")

@@ -18,7 +18,27 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # works with any --import-mode
 
-import harness
+import pages
+import servers
+
+# Debian's chromium; GAML_CHROMIUM may point elsewhere (never `playwright install`: no network).
+CHROMIUM_PATH = os.environ.get("GAML_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--mute-audio",
+    # No network here: make every host name fail at once instead of waiting on DNS (Voilà's
+    # template links Font Awesome from a CDN). The servers are reached by IP (127.0.0.1).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
 
 BROWSER_MARKER = "browser: tests that drive JupyterLab/Voilà in headless Chromium (Playwright)"
 
@@ -43,7 +63,7 @@ def require_module(name: str, what: str) -> None:
 def chromium_executable() -> str:
     """Check the browser prerequisites before any server is started."""
     require_module("playwright", "The Python package 'playwright'")
-    path = harness.CHROMIUM_PATH
+    path = CHROMIUM_PATH
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         _missing(f"Chromium not found at {path}")
     return path
@@ -55,7 +75,7 @@ def gaml_browser(chromium_executable):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_executable, args=harness.CHROMIUM_ARGS, headless=True
+            executable_path=chromium_executable, args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield browser
@@ -68,7 +88,7 @@ def gaml_browser(chromium_executable):
 def browser_page(gaml_browser):
     """A fresh browser context and page per test, closed afterwards."""
     context = gaml_browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(harness.PAGE_TIMEOUT_MS)
+    context.set_default_timeout(pages.PAGE_TIMEOUT_MS)
     page = context.new_page()
     page.gaml_console_errors = []
     page.on(
@@ -85,7 +105,7 @@ def browser_page(gaml_browser):
 
 @pytest.fixture(scope="session")
 def gaml_root() -> Path:
-    root = harness.project_root()
+    root = servers.project_root()
     if not root.is_dir():
         pytest.fail(f"browser test root {root} does not exist (GAML_BROWSER_ROOT?)")
     return root
@@ -96,22 +116,22 @@ def lab_server(chromium_executable, gaml_root, tmp_path_factory):
     """One JupyterLab server for the whole session; kernels and server stopped at the end."""
     require_module("jupyterlab", "JupyterLab")
     tmp = tmp_path_factory.mktemp("jupyterlab")
-    env = harness.base_env(tmp)
-    harness.write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
-    port = harness.free_port()
-    server = harness.ServerProcess(
+    env = servers.base_env(tmp)
+    servers.write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
+    port = servers.free_port()
+    server = servers.ServerProcess(
         name="jupyter lab",
-        cmd=harness.lab_command(gaml_root, port, tmp / "checkpoints"),
+        cmd=servers.lab_command(gaml_root, port, tmp / "checkpoints"),
         cwd=gaml_root,
         env=env,
         log_path=tmp / "jupyterlab.log",
         port=port,
     )
-    with harness.started(
+    with servers.started(
         server,
         "/api/status",
         require_ok=True,
-        before_terminate=lambda s: harness.shutdown_lab_kernels(s, None),
+        before_terminate=lambda s: servers.shutdown_lab_kernels(s, None),
     ):
         yield server
 
@@ -128,11 +148,11 @@ def voila_server(chromium_executable, gaml_root, tmp_path):
     @contextlib.contextmanager
     def start(notebook: Path):
         rel = notebook.resolve().relative_to(gaml_root).as_posix()
-        port = harness.free_port()
-        env = harness.base_env(tmp_path / "voila")
-        server = harness.ServerProcess(
+        port = servers.free_port()
+        env = servers.base_env(tmp_path / "voila")
+        server = servers.ServerProcess(
             name=f"voila {rel}",
-            cmd=harness.voila_command(rel, port, Path(env["JUPYTER_RUNTIME_DIR"])),
+            cmd=servers.voila_command(rel, port, Path(env["JUPYTER_RUNTIME_DIR"])),
             cwd=gaml_root,
             env=env,
             log_path=tmp_path / "voila.log",
@@ -140,7 +160,7 @@ def voila_server(chromium_executable, gaml_root, tmp_path):
         )
         # Probe a cheap URL (GET / would start a kernel and execute the notebook). Without the
         # cookie set by the page, Voilà answers it with a redirect: any answer means "up".
-        with harness.started(server, "/api/kernels", require_ok=False):
+        with servers.started(server, "/api/kernels", require_ok=False):
             yield server
 
     return start

@@ -1,0 +1,2 @@
+// JupyterLab has started (its shell exists).
+() => !!(window.jupyterapp && window.jupyterapp.shell)

@@ -1,0 +1,2 @@
+// The notebook `path` is open in a panel.
+(path) => !!findPanel(path)

@@ -1,0 +1,2 @@
+// What the Voilà page is still loading (see voilaState in common.js).
+() => voilaState()
