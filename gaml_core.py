@@ -272,7 +272,7 @@ class MLPModel(Model):
 
     def _forward(self, thetas: Array, X: Array) -> tuple[Array, ...]:
         w1, b1, w2, b2, w3, b3 = self._unpack(np.asarray(thetas, dtype=np.float64))
-        a1, da1 = self._act(X @ w1 + b1[..., None, :])  # (..., k, h)
+        a1, da1 = self._act(X * w1 + b1[..., None, :])  # (..., k, h); X has 1 feature
         a2, da2 = self._act(a1 @ w2 + b2[..., None, :])
         return (a2 @ w3)[..., 0] + b3, a1, da1, a2, da2, w2, w3  # ŷ (..., k) first
 
@@ -291,11 +291,11 @@ class MLPModel(Model):
         d_h1 = (d_h2 @ np.swapaxes(w2, -1, -2)) * da1
         lead = thetas.shape[:-1]
         grad = [
-            np.einsum("...k,...kh->...h", X[..., 0], d_h1),  # W1
+            (X[..., 0][..., None, :] @ d_h1)[..., 0, :],  # W1
             d_h1.sum(axis=-2),  # b1
-            np.einsum("...ki,...kj->...ij", a1, d_h2).reshape(*lead, -1),  # W2
+            (np.swapaxes(a1, -1, -2) @ d_h2).reshape(*lead, -1),  # W2
             d_h2.sum(axis=-2),  # b2
-            np.einsum("...kh,...k->...h", a2, d_pred),  # W3
+            (d_pred[..., None, :] @ a2)[..., 0, :],  # W3
             d_pred.sum(axis=-1, keepdims=True),  # b3
         ]
         return np.mean(err**2, axis=-1), np.concatenate(grad, axis=-1)
@@ -327,7 +327,9 @@ def inner_loop(
     path = [thetas]
     for t in range(steps):
         Xb, yb = _step_batch(X, y, t, batch_size)
-        path.append(path[-1] - alpha * model.loss_and_grad(path[-1], Xb, yb)[1])
+        step = model.loss_and_grad(path[-1], Xb, yb)[1]
+        step *= -alpha  # in place: θ − α∇L without another (…, p) temporary
+        path.append(step + path[-1])
     return path
 
 
