@@ -18,6 +18,11 @@ outer step sizes, θ'_i = θ − α ∇L_i^train(θ), g_i = θ − θ'_i.
 With :meth:`Fixes.all_fixed` one epoch of :func:`chapter_epoch` is exactly
 ``gaml_core.meta_step(..., algorithm="fomaml", weighting="agreement")`` (the chapter's
 meta-gradient is first order: it ignores the Hessian of the inner step).
+
+The loops here (the weight double loop, the one inner step of every task, the epoch loop) are
+the program's own, written out on purpose to mirror it; :mod:`gaml_core` has the vectorised
+versions the rest of the course uses. The figures notebook 05 draws from these numbers are in
+:mod:`gaml_plots`.
 """
 
 from __future__ import annotations
@@ -26,11 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
 
 import gaml_core as gc
-import gaml_plots as gp
 import gaml_tasks as gt
 
 __all__ = [
@@ -47,8 +49,6 @@ __all__ = [
     "heldout_curve",
     "init_theta",
     "loss_at",
-    "plot_heldout_curves",
-    "plot_printed_vs_expected",
     "sample_points",
     "survey_seeds",
     "syntax_error_of",
@@ -224,7 +224,7 @@ def chapter_epoch(
     n = X_train.shape[0]
     theta = np.asarray(theta, dtype=np.float64)
     adapted, updates, train_losses = [], [], []
-    for i in range(n):
+    for i in range(n):  # the program's inner loop: one step per task, task by task (on purpose)
         train_losses.append(chapter_loss(theta, X_train[i], y_train[i]))
         gradient = gc.logistic_grad(theta, X_train[i], y_train[i])
         adapted.append(theta - alpha * gradient)
@@ -438,7 +438,7 @@ def compare_programs(
 
 
 # ---------------------------------------------------------------------------------------------
-# Small helpers and figures for the notebook
+# Small helpers for the notebook
 # ---------------------------------------------------------------------------------------------
 
 
@@ -449,104 +449,3 @@ def syntax_error_of(line: str) -> str:
     except SyntaxError as exc:
         return f"{type(exc).__name__}: {exc.msg}"
     return "ok"
-
-
-def plot_printed_vs_expected(
-    printed: Sequence[float], mean: Sequence[float], spread: Sequence[float], title: str
-) -> Figure:
-    """The printed value every epoch against its expectation at the current θ (± 1 s.d.)."""
-    fig, ax = gp.new_figure()
-    printed = np.asarray(printed)
-    epochs = np.arange(len(printed))
-    mean = np.asarray(mean)[: len(printed)]
-    spread = np.asarray(spread)[: len(printed)]
-    ax.fill_between(
-        epochs,
-        mean - spread,
-        mean + spread,
-        color=gp.UNIFORM,
-        alpha=0.4,
-        label="± 1 s.d. of one task's loss",
-    )
-    ax.plot(
-        epochs,
-        mean,
-        color=gp.AGREE,
-        linestyle="-",
-        linewidth=2,
-        label="mean over 2000 fresh tasks at the same θ",
-    )
-    ax.plot(
-        epochs,
-        printed,
-        color=gp.DISSENT,
-        linestyle=":",
-        marker=".",
-        markersize=4,
-        label="the program's loss, every epoch",
-    )
-    ax.plot(
-        epochs[::10],
-        printed[::10],
-        color=gp.TRUTH,
-        linestyle="none",
-        marker="o",
-        label="what it prints (every 10th epoch)",
-    )
-    ax.set_xlabel("epoch (meta-iteration)")
-    ax.set_ylabel("support-set loss at θ (nats)")
-    ax.set_title(title)
-    ax.legend(loc="upper right")
-    return fig
-
-
-def plot_heldout_curves(
-    panels: dict[str, dict[str, Sequence[float]]],
-    reference: float | None = None,
-    title: str = "Held-out query loss: the chapter's program as published and repaired",
-) -> Figure:
-    """One panel per task family; in each, held-out query loss per epoch for each program.
-
-    ``panels`` maps a panel title to ``{line label: curve}`` (the same labels in every panel).
-    Lines take their style, in order, from the chapter / uniform / cosine / agreement entries
-    of ``gaml_plots.WEIGHTING_STYLE`` (so a 4th line, the repaired program, is the dark solid
-    one). ``reference`` draws a thin horizontal line (e.g. log 2) in the first panel. The loss
-    axis is logarithmic because the published program with large steps jumps to large values;
-    one legend below the panels serves both; ``title`` goes above the panels.
-    """
-    styles = [gp.WEIGHTING_STYLE[k] for k in ("chapter", "uniform", "cosine", "agreement")]
-    fig, axes = gp.new_figure(ncols=len(panels), width=5.2 * len(panels), height=4.6)
-    axes = np.atleast_1d(axes)
-    for index, (ax, (name, curves)) in enumerate(zip(axes, panels.items(), strict=True)):
-        for style, (label, curve) in zip(styles, curves.items(), strict=False):
-            curve = np.asarray(curve)
-            ax.plot(
-                np.arange(len(curve)),
-                curve,
-                color=style["color"],
-                linestyle=style["linestyle"],
-                marker=style["marker"],
-                markevery=max(1, len(curve) // 10),
-                label=label,
-            )
-        if reference is not None and index == 0:
-            ax.axhline(
-                reference,
-                color=gp.TRUTH,
-                linewidth=0.8,
-                linestyle=(0, (1, 3)),
-                label=f"log 2 = {reference:.3f} (coin-flip prediction)",
-            )
-        ax.set_yscale("log")
-        lo, hi = ax.get_ylim()
-        ticks = [t for t in (0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if lo <= t <= hi]
-        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-        ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("epoch (meta-iteration)")
-        ax.set_ylabel("held-out query loss after 1 step (nats, log scale)")
-        ax.set_title(name)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return fig

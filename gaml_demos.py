@@ -16,7 +16,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -27,9 +26,8 @@ from matplotlib.figure import Figure
 
 import gaml_core as gc
 import gaml_plots as gp
+import gaml_runs as gr
 import gaml_tasks as gt
-
-ROOT = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -112,9 +110,9 @@ def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = 
 
 
 def _kind_buttons() -> widgets.ToggleButtons:
-    """The three kinds of disagreeing task (see gaml_core.LogisticTaskFamily)."""
+    """The three kinds of disagreeing task (see gaml_tasks.LogisticTaskFamily)."""
     return widgets.ToggleButtons(
-        options=[(KIND_TEXT[k], k) for k in gt.DISAGREEMENTS],
+        options=[(gp.STYLE[k].name, k) for k in gt.DISAGREEMENTS],
         value="flip",
         description="disagreement",
     )
@@ -126,7 +124,6 @@ def _kind_buttons() -> widgets.ToggleButtons:
 
 TASK_DEMO_MEAN = np.array([2.0, 1.0])
 TASK_DEMO_N = 6
-KIND_TEXT = {"flip": "labels flipped", "random": "random labels", "far": "far-away weights"}
 
 
 def tasks_state(
@@ -145,7 +142,7 @@ def tasks_callback(
     bad = [f"T{i + 1}" for i in np.flatnonzero(batch.disagreeing)]
     readout = (
         f"{batch.n_tasks} tasks &middot; k = {k_shot} support points each &middot; "
-        f"spread {spread:.2f} &middot; disagreeing ({KIND_TEXT[kind]}): "
+        f"spread {spread:.2f} &middot; disagreeing ({gp.STYLE[kind].name}): "
         f"{', '.join(bad) if bad else 'none'}"
     )
     return DemoResult(batch, readout, fig)
@@ -259,10 +256,12 @@ def dissent_callback(angle_deg: float = 150.0, length: float = 1.0, n_agree: int
         )
     else:
         crossing = f"crosses 0 at {state.zero_angle:.1f}&deg;"
+    name = {key: gp.STYLE[key].name for key in w}
     readout = (
         f"dissenter T{n_agree + 1} at {angle_deg:.0f}&deg;, length {length:.2f}: weight "
-        f"<b>{w['agreement'][-1]:+.3f}</b> (paper), {w['chapter'][-1]:+.3f} (chapter), "
-        f"{w['uniform'][-1]:.3f} (uniform). Its paper weight {crossing}."
+        f"<b>{w['agreement'][-1]:+.3f}</b> ({name['agreement']}), {w['chapter'][-1]:+.3f} "
+        f"({name['chapter']}), {w['uniform'][-1]:.3f} ({name['uniform']}). "
+        f"Its {name['agreement']} weight {crossing}."
     )
     return DemoResult(state, readout, fig)
 
@@ -358,11 +357,12 @@ def training_callback(
         bad_text = f"disagreeing {float(np.mean(h.weights[h.disagreeing])):+.3f}"
     else:
         bad_text = "no disagreeing tasks"
+    scores = ", ".join(f"{gp.STYLE[w].name} <b>{a:.3f}</b>" for w, a in acc.items())
     readout = (
-        f"{algorithm.upper()}, {disagree_frac:.3f} of each batch disagreeing ({KIND_TEXT[kind]}). "
-        f"Clean held-out accuracy after 1 step: uniform <b>{acc['uniform']:.3f}</b>, "
-        f"agreement <b>{acc['agreement']:.3f}</b> ({gain:+.3f}); no meta-training "
-        f"{runs.accuracy_before:.3f}. Mean GA weight: agreeing {w_good:+.3f}, {bad_text}."
+        f"{gp.STYLE[algorithm].name}, {disagree_frac:.3f} of each batch disagreeing "
+        f"({gp.STYLE[kind].name}). Clean held-out accuracy after 1 step: {scores} "
+        f"({gain:+.3f}); no meta-training {runs.accuracy_before:.3f}. "
+        f"Mean GA weight: agreeing {w_good:+.3f}, {bad_text}."
     )
     return DemoResult(runs, readout, fig)
 
@@ -376,7 +376,7 @@ def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
         for frac in TRAINING_FRACTIONS:
             training_state(frac, algorithm, kind)
     demo = Demo(
-        f"Demo {number} - {algorithm.upper()} with uniform vs gradient-agreement weights",
+        f"Demo {number} - {gp.STYLE[algorithm].name} with uniform vs gradient-agreement weights",
         {
             "disagree_frac": _slider(
                 "float",
@@ -399,15 +399,6 @@ def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
 # Demo 4.2: adapting a learned sine initialisation to a new sine, step by step
 # ---------------------------------------------------------------------------------------------
 
-SINE_INIT_FILE = ROOT / "results" / "sine_init.npz"
-
-
-@lru_cache(maxsize=1)
-def load_sine_inits(path: str = str(SINE_INIT_FILE)) -> dict[str, Any]:
-    """Learned sine initialisations saved by ``scripts/run_experiments.py``."""
-    with np.load(path) as data:
-        return {key: data[key] for key in data.files}
-
 
 @dataclass(frozen=True)
 class SineFitState:
@@ -421,8 +412,12 @@ class SineFitState:
 def sine_fit_state(
     steps: int = 5, task: int = 0, names: tuple[str, ...] = ("reptile_uniform", "reptile_agreement")
 ) -> SineFitState:
-    """Adapt each initialisation to one new sine from 10 points, ``steps`` SGD steps."""
-    inits = load_sine_inits()
+    """Adapt each initialisation to one new sine from 10 points, ``steps`` SGD steps.
+
+    The initialisations are those ``scripts/run_experiments.py`` stored
+    (:func:`gaml_runs.load_sine_init`).
+    """
+    inits = gr.load_sine_init()
     model = gc.MLPModel(int(inits["hidden"]))
     alpha = float(inits["alpha"])
     batch = gt.sample_sine_tasks(
@@ -438,19 +433,15 @@ def sine_fit_state(
     truth = amp * np.sin(x[:, 0] + phase)
     fits, losses = {}, {}
     for name in names:
-        theta = inits[name]
-        for _ in range(steps):
-            theta = (
-                theta - alpha * model.loss_and_grad(theta, batch.X_train[0], batch.y_train[0])[1]
-            )
-        fits[name] = model.predict(theta, x)
+        path = gc.inner_loop(model, inits[name], batch.X_train[0], batch.y_train[0], alpha, steps)
+        fits[name] = model.predict(path[-1], x)
         losses[name] = float(np.mean((fits[name] - truth) ** 2))
     return SineFitState(x[:, 0], truth, (batch.X_train[0, :, 0], batch.y_train[0]), fits, losses)
 
 
 def sine_fit_callback(steps: int = 5, task: int = 0) -> DemoResult:
     state = sine_fit_state(steps, task)
-    fig = gp.plot_sine_fits(state.x, state.truth, state.support, state.fits, steps)
+    fig = gp.plot_sine_adaptation(state.x, state.truth, state.support, state.fits, steps)
     parts = [f"{gp.pretty(name)} <b>{loss:.3f}</b>" for name, loss in state.losses.items()]
     readout = f"After {steps} step(s) on 10 points, mean squared error on [-5, 5]: " + ", ".join(
         parts

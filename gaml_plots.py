@@ -1,6 +1,12 @@
-"""Figures for the course: every plot the notebooks and ``scripts/make_figures.py`` draw.
+"""Figures for notebooks 01-05 and the slider demos, and the one table of names and styles.
 
-Each function takes numbers and returns a ``matplotlib.figure.Figure`` (it never calls
+:data:`STYLE` says, once for the whole course, how every weighting, algorithm and kind of
+disagreeing task is named (in tables, titles, legends and readouts) and drawn (colour, line,
+marker, hatching). Every figure and table takes its names and styles from it: the figures here,
+the evidence figures of notebook 06 (:mod:`gaml_evidence_figures`), its tables
+(:mod:`gaml_evidence`) and the demos' readouts (:mod:`gaml_demos`).
+
+Each plot function takes numbers and returns a ``matplotlib.figure.Figure`` (it never calls
 ``plt.show``), so tests can inspect what was drawn without a browser. Colours are chosen to
 stay distinct in grey (dark / mid / light), and every line also differs by style or marker.
 """
@@ -9,10 +15,43 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
+
+__all__ = [
+    "AGREE",
+    "CHAPTER",
+    "COSINE",
+    "DISSENT",
+    "STYLE",
+    "TRUTH",
+    "UNIFORM",
+    "Style",
+    "bar_weights",
+    "close",
+    "figure_png",
+    "label_axes",
+    "method_label",
+    "new_figure",
+    "plot_dissent",
+    "plot_gram",
+    "plot_heldout_curves",
+    "plot_meta_gradient_check",
+    "plot_printed_vs_expected",
+    "plot_sine_adaptation",
+    "plot_sine_tasks",
+    "plot_task_panels",
+    "plot_training",
+    "pretty",
+    "setup_style",
+    "smooth",
+]
 
 # Dark, mid and light tones: readable in colour and in grey.
 AGREE = "#1b3a6b"  # dark blue: agreeing tasks, the paper's GA weighting
@@ -22,18 +61,74 @@ CHAPTER = "#7b3294"  # purple (dark-mid grey): the chapter's normalisation
 COSINE = "#4daf4a"  # green (mid-light grey): the cosine variant (not from the paper)
 TRUTH = "#000000"
 
-WEIGHTING_STYLE: dict[str, dict[str, object]] = {
-    "uniform": {"color": UNIFORM, "linestyle": "--", "marker": "s", "label": "uniform (1/n)"},
-    "agreement": {"color": AGREE, "linestyle": "-", "marker": "o", "label": "gradient agreement"},
-    "chapter": {
-        "color": CHAPTER,
-        "linestyle": ":",
-        "marker": "^",
-        "label": "chapter's normalisation",
-    },
-    "cosine": {"color": COSINE, "linestyle": "-.", "marker": "D", "label": "cosine (not in paper)"},
-}
-HATCH = {"uniform": "..", "agreement": "", "chapter": "//", "cosine": "xx"}
+
+@dataclass(frozen=True)
+class Style:
+    """How one weighting, algorithm or kind of disagreeing task is named and drawn."""
+
+    name: str  # in tables, titles and readouts: "gradient agreement", "MAML", "flipped labels"
+    short: str = ""  # where room is short, as in "GA − uniform" (empty: the name)
+    prefix: str = ""  # a weighting's mark on a method's name: "GA-" + "Reptile"
+    note: str = ""  # said wherever it is named: "not in paper"
+    legend: str = ""  # the legend entry, "uniform (1/n)" (empty: the label)
+    color: str = TRUTH
+    linestyle: str = "-"
+    marker: str = ""
+    hatch: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "short", self.short or self.name)
+        object.__setattr__(self, "legend", self.legend or self.label)
+
+    @property
+    def label(self) -> str:
+        """The name with its note, e.g. 'cosine (not in paper)'."""
+        return f"{self.name} ({self.note})" if self.note else self.name
+
+    def line(self, **extra: Any) -> dict[str, Any]:
+        """Matplotlib keywords for a line: colour, line style, marker and legend entry."""
+        kw = {"color": self.color, "linestyle": self.linestyle, "marker": self.marker}
+        return {**kw, "label": self.legend, **extra}
+
+    def bar(self, **extra: Any) -> dict[str, Any]:
+        """Matplotlib keywords for a bar: colour, hatching, a black edge and legend entry."""
+        kw = {"color": self.color, "hatch": self.hatch, "edgecolor": "black"}
+        return {**kw, "label": self.legend, **extra}
+
+
+STYLE: dict[str, Style] = {
+    # weightings (gaml_core.WEIGHTINGS)
+    "uniform": Style("uniform", legend="uniform (1/n)",
+                     color=UNIFORM, linestyle="--", marker="s", hatch=".."),
+    "agreement": Style("gradient agreement", short="GA", prefix="GA-",
+                       color=AGREE, linestyle="-", marker="o", hatch=""),
+    "chapter": Style("chapter's normalisation", short="chapter", prefix="chapter-",
+                     color=CHAPTER, linestyle=":", marker="^", hatch="//"),
+    "cosine": Style("cosine", prefix="cosine-", note="not in paper",
+                    color=COSINE, linestyle="-.", marker="D", hatch="xx"),
+    # algorithms (gaml_core.ALGORITHMS)
+    "maml": Style("MAML", linestyle="-", marker="o"),
+    "fomaml": Style("FOMAML", linestyle="--", marker="s"),
+    "reptile": Style("Reptile", linestyle=":", marker="^"),
+    # kinds of disagreeing task (gaml_tasks.DISAGREEMENTS, and none at all)
+    "none": Style("no disagreeing tasks"),
+    "flip": Style("flipped labels"),
+    "random": Style("random labels"),
+    "far": Style("unrelated weights"),
+}  # fmt: skip
+
+
+def method_label(algorithm: str, weighting: str, note: bool = True) -> str:
+    """'Reptile', 'GA-Reptile', 'cosine-Reptile (not in paper)' (``note=False``: no note)."""
+    style = STYLE[weighting]
+    label = style.prefix + STYLE[algorithm].name
+    return f"{label} ({style.note})" if note and style.note else label
+
+
+def pretty(name: str) -> str:
+    """Display name of an ``<algorithm>_<weighting>`` key: 'reptile_agreement' → 'GA-Reptile'."""
+    algorithm, _, weighting = name.partition("_")
+    return method_label(algorithm, weighting) if {algorithm, weighting} <= STYLE.keys() else name
 
 
 def setup_style() -> None:
@@ -54,13 +149,6 @@ def setup_style() -> None:
 
 
 setup_style()
-
-
-def _style(weighting: str, markevery: int | None = None) -> dict[str, object]:
-    style = dict(WEIGHTING_STYLE[weighting])
-    if markevery is not None:
-        style["markevery"] = markevery
-    return style
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -90,6 +178,14 @@ def new_figure(ncols: int = 1, width: float = 7.0, height: float = 4.0, **kw) ->
     return fig, axes
 
 
+def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str, **legend: Any) -> None:
+    """Name the axes of ``ax`` and its panel, and give it a legend (``legend``: its keywords)."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(**legend)
+
+
 def bar_weights(
     ax,
     weights: dict[str, np.ndarray],
@@ -102,16 +198,11 @@ def bar_weights(
     width = 0.8 / len(names)
     x = np.arange(n)
     for j, name in enumerate(names):
-        style = WEIGHTING_STYLE[name]
         ax.bar(
             x + (j - (len(names) - 1) / 2) * width,
             weights[name],
             width,
-            color=style["color"],
-            edgecolor="black",
-            linewidth=0.5,
-            hatch=HATCH[name],
-            label=style["label"],
+            **STYLE[name].bar(linewidth=0.5),
         )
     ax.axhline(0, color="black", linewidth=0.8)
     labels = [f"T{i + 1}" for i in range(n)]
@@ -121,25 +212,7 @@ def bar_weights(
             for lab, bad in zip(labels, disagreeing, strict=True)
         ]
     ax.set_xticks(x, labels)
-    ax.set_xlabel("task")
-    ax.set_ylabel("weight w_i (unitless)")
-    ax.set_title(title)
-    ax.legend(loc="best")
-
-
-PRETTY = {
-    "reptile_uniform": "Reptile",
-    "reptile_agreement": "GA-Reptile",
-    "fomaml_uniform": "FOMAML",
-    "fomaml_agreement": "GA-FOMAML",
-    "maml_uniform": "MAML",
-    "maml_agreement": "GA-MAML",
-}
-
-
-def pretty(name: str) -> str:
-    """Display name of an ``<algorithm>_<weighting>`` key."""
-    return PRETTY.get(name, name)
+    label_axes(ax, "task", "weight w_i (unitless)", title, loc="best")
 
 
 def plot_task_panels(batch, mean: np.ndarray) -> Figure:
@@ -261,25 +334,34 @@ def plot_dissent(
     ax0.set_xlim(-lim, lim)
     ax0.set_ylim(-lim, lim)
     ax0.set_aspect("equal")
-    ax0.set_xlabel("update component 1 (parameter units)")
-    ax0.set_ylabel("update component 2 (parameter units)")
-    ax0.set_title("Task updates g_i = θ − θ'_i")
-    ax0.legend(loc="lower left", fontsize=7, framealpha=0.9)
+    label_axes(
+        ax0,
+        "update component 1 (parameter units)",
+        "update component 2 (parameter units)",
+        "Task updates g_i = θ − θ'_i",
+        loc="lower left",
+        fontsize=7,
+        framealpha=0.9,
+    )
 
     flags = [False] * (n - 1) + [True]
     bar_weights(ax1, weights, flags, title="Each task's weight")
     ax1.legend(loc="upper left", fontsize=7)
 
     for name, curve in curves.items():
-        ax2.plot(angles, curve, **_style(name, markevery=30), lw=1.8)
+        ax2.plot(angles, curve, **STYLE[name].line(markevery=30), lw=1.8)
     ax2.axhline(0, color="black", lw=0.8)
     ax2.axvline(angle_deg, color=DISSENT, lw=1.5, label=f"now: {angle_deg:.0f}°")
     if zero_angle is not None:
         ax2.axvline(zero_angle, color="k", ls=":", lw=1.2, label=f"zero at {zero_angle:.1f}°")
-    ax2.set_xlabel("dissenter's angle from the agreeing tasks (degrees)")
-    ax2.set_ylabel("dissenter's weight (unitless)")
-    ax2.set_title("The dissenter's weight as it turns away")
-    ax2.legend(loc="lower left", fontsize=7)
+    label_axes(
+        ax2,
+        "dissenter's angle from the agreeing tasks (degrees)",
+        "dissenter's weight (unitless)",
+        "The dissenter's weight as it turns away",
+        loc="lower left",
+        fontsize=7,
+    )
     fig.tight_layout()
     return fig
 
@@ -292,12 +374,14 @@ def plot_training(
     for name, hist in histories.items():
         it = np.arange(1, len(hist.loss_after) + 1)
         ax0.plot(
-            it, smooth(hist.agreeing_loss_after(), window), **_style(name, markevery=25), lw=1.8
+            it, smooth(hist.agreeing_loss_after(), window), **STYLE[name].line(markevery=25), lw=1.8
         )
-    ax0.set_xlabel("meta-iteration")
-    ax0.set_ylabel(f"agreeing tasks' adapted query loss\n(nats, mean of {window})")
-    ax0.set_title(f"{algorithm.upper()}: {disagree_frac:.0%} of tasks disagree ({kind})")
-    ax0.legend()
+    label_axes(
+        ax0,
+        "meta-iteration",
+        f"agreeing tasks' adapted query loss\n(nats, mean of {window})",
+        f"{STYLE[algorithm].name}: {disagree_frac:.0%} of tasks disagree ({STYLE[kind].name})",
+    )
     hist = histories["agreement"]
     it = np.arange(1, len(hist.loss_after) + 1)
     good = smooth(np.nan_to_num(hist.mean_weight(False)), window)
@@ -316,29 +400,36 @@ def plot_training(
         )
     ax1.axhline(1 / hist.weights.shape[1], color=UNIFORM, ls=":", lw=1.5, label="uniform 1/n")
     ax1.axhline(0, color="black", lw=0.8)
-    ax1.set_xlabel("meta-iteration")
-    ax1.set_ylabel(f"mean GA weight per task (unitless, mean of {window})")
-    ax1.set_title("Weights that gradient agreement gave")
-    ax1.legend()
+    label_axes(
+        ax1,
+        "meta-iteration",
+        f"mean GA weight per task (unitless, mean of {window})",
+        "Weights that gradient agreement gave",
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_sine_fits(x, truth, support, fits: dict[str, np.ndarray], steps: int) -> Figure:
-    """Fits to one new sine after ``steps`` inner steps from each learned initialisation."""
+def plot_sine_adaptation(x, truth, support, fits: dict[str, np.ndarray], steps: int) -> Figure:
+    """Fits to one new sine after ``steps`` inner steps from each learned initialisation.
+
+    ``fits`` maps an ``<algorithm>_<weighting>`` key to its prediction on ``x``; each line is
+    coloured and dashed as its weighting.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     ax.plot(x, truth, color=TRUTH, lw=2.0, label="true sine")
     ax.scatter(*support, color="k", marker="s", s=30, zorder=4, label="10 support points")
-    styles = {"uniform": ("--", UNIFORM), "agreement": ("-", AGREE)}
     for name, pred in fits.items():
-        ls, color = styles[name.rsplit("_", 1)[1]]
-        if name.startswith("fomaml"):
-            ls = "-." if ls == "-" else ":"
-        ax.plot(x, pred, ls=ls, color=color, lw=2.0, label=pretty(name))
-    ax.set_xlabel("input x (unitless)")
-    ax.set_ylabel("output y")
-    ax.set_title(f"Adapted to a new sine after {steps} gradient step(s)")
-    ax.legend(loc="upper right", fontsize=8)
+        style = STYLE[name.rsplit("_", 1)[1]]
+        ax.plot(x, pred, ls=style.linestyle, color=style.color, lw=2.0, label=pretty(name))
+    label_axes(
+        ax,
+        "input x (unitless)",
+        "output y",
+        f"Adapted to a new sine after {steps} gradient step(s)",
+        loc="upper right",
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig
 
@@ -381,34 +472,107 @@ def plot_meta_gradient_check(alphas, errors: dict[str, np.ndarray]) -> Figure:
     for name, err in errors.items():
         color, ls, marker = styles[name]
         ax.loglog(alphas, np.maximum(err, 1e-16), color=color, ls=ls, marker=marker, label=name)
-    ax.set_xlabel("inner step size α (log scale)")
-    ax.set_ylabel("‖meta-gradient − finite difference‖ (log scale)")
-    ax.set_title("Which meta-gradient is the true derivative?")
-    ax.legend()
+    label_axes(
+        ax,
+        "inner step size α (log scale)",
+        "‖meta-gradient − finite difference‖ (log scale)",
+        "Which meta-gradient is the true derivative?",
+    )
     fig.tight_layout()
     return fig
 
 
-__all__ = [
-    "AGREE",
-    "CHAPTER",
-    "COSINE",
-    "DISSENT",
-    "PRETTY",
-    "UNIFORM",
-    "WEIGHTING_STYLE",
-    "bar_weights",
-    "close",
-    "figure_png",
-    "new_figure",
-    "plot_dissent",
-    "plot_gram",
-    "plot_meta_gradient_check",
-    "plot_sine_fits",
-    "plot_sine_tasks",
-    "plot_task_panels",
-    "plot_training",
-    "pretty",
-    "setup_style",
-    "smooth",
-]
+def plot_printed_vs_expected(
+    printed: Sequence[float], mean: Sequence[float], spread: Sequence[float], title: str
+) -> Figure:
+    """The printed value every epoch against its expectation at the current θ (± 1 s.d.)."""
+    fig, ax = new_figure()
+    printed = np.asarray(printed)
+    epochs = np.arange(len(printed))
+    mean = np.asarray(mean)[: len(printed)]
+    spread = np.asarray(spread)[: len(printed)]
+    ax.fill_between(
+        epochs,
+        mean - spread,
+        mean + spread,
+        color=UNIFORM,
+        alpha=0.4,
+        label="± 1 s.d. of one task's loss",
+    )
+    ax.plot(
+        epochs,
+        mean,
+        color=AGREE,
+        linestyle="-",
+        linewidth=2,
+        label="mean over 2000 fresh tasks at the same θ",
+    )
+    ax.plot(
+        epochs,
+        printed,
+        color=DISSENT,
+        linestyle=":",
+        marker=".",
+        markersize=4,
+        label="the program's loss, every epoch",
+    )
+    ax.plot(
+        epochs[::10],
+        printed[::10],
+        color=TRUTH,
+        linestyle="none",
+        marker="o",
+        label="what it prints (every 10th epoch)",
+    )
+    label_axes(
+        ax, "epoch (meta-iteration)", "support-set loss at θ (nats)", title, loc="upper right"
+    )
+    return fig
+
+
+def plot_heldout_curves(
+    panels: dict[str, dict[str, Sequence[float]]],
+    reference: float | None = None,
+    title: str = "Held-out query loss: the chapter's program as published and repaired",
+) -> Figure:
+    """One panel per task family; in each, held-out query loss per epoch for each program.
+
+    ``panels`` maps a panel title to ``{line label: curve}`` (the same labels in every panel).
+    Lines take their style, in order, from the chapter / uniform / cosine / agreement entries
+    of :data:`STYLE` (so a 4th line, the repaired program, is the dark solid
+    one). ``reference`` draws a thin horizontal line (e.g. log 2) in the first panel. The loss
+    axis is logarithmic because the published program with large steps jumps to large values;
+    one legend below the panels serves both; ``title`` goes above the panels.
+    """
+    styles = [STYLE[k] for k in ("chapter", "uniform", "cosine", "agreement")]
+    fig, axes = new_figure(ncols=len(panels), width=5.2 * len(panels), height=4.6)
+    axes = np.atleast_1d(axes)
+    for index, (ax, (name, curves)) in enumerate(zip(axes, panels.items(), strict=True)):
+        for style, (label, curve) in zip(styles, curves.items(), strict=False):
+            curve = np.asarray(curve)
+            ax.plot(
+                np.arange(len(curve)),
+                curve,
+                **style.line(label=label, markevery=max(1, len(curve) // 10)),
+            )
+        if reference is not None and index == 0:
+            ax.axhline(
+                reference,
+                color=TRUTH,
+                linewidth=0.8,
+                linestyle=(0, (1, 3)),
+                label=f"log 2 = {reference:.3f} (coin-flip prediction)",
+            )
+        ax.set_yscale("log")
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in (0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if lo <= t <= hi]
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("epoch (meta-iteration)")
+        ax.set_ylabel("held-out query loss after 1 step (nats, log scale)")
+        ax.set_title(name)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig

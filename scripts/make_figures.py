@@ -3,14 +3,11 @@
     python scripts/make_figures.py
 
 The demo figures come from the slider callbacks in gaml_demos (at fixed slider positions); the
-evidence figures are drawn from the stored results in results/ (run scripts/run_experiments.py
-first to refresh those).
+evidence figures (and the README's results table) are drawn from the stored results in results/
+by gaml_evidence (run scripts/run_experiments.py first to refresh those).
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import matplotlib
 
@@ -20,21 +17,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import gaml_demos as gd
+import gaml_evidence as ge
 import gaml_plots as gp
+import gaml_runs as gr
 import gaml_tasks as gt
-
-FIGURES = Path(__file__).resolve().parents[1] / "figures"
 
 
 def save(fig, name: str) -> None:
-    path = FIGURES / f"{name}.png"
+    path = gr.FIGURES_DIR / f"{name}.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    print("wrote", path.relative_to(FIGURES.parent))
+    print("wrote", path.relative_to(gr.ROOT))
 
 
 def main() -> None:
-    FIGURES.mkdir(exist_ok=True)
+    gr.FIGURES_DIR.mkdir(exist_ok=True)
     save(gd.dissent_callback(angle_deg=150.0, length=1.0, n_agree=3).figure, "dissent_demo")
     save(gd.dissent_callback(angle_deg=180.0, length=3.5, n_agree=3).figure, "dissent_long")
     save(gd.tasks_callback().figure, "tasks")
@@ -45,13 +42,11 @@ def main() -> None:
     alphas = np.array([0.01, 0.1, 0.3, 1.0, 2.0])
     errors = gd.meta_gradient_errors(0.5 * family.mean, task, alphas, steps=3)
     save(gp.plot_meta_gradient_check(alphas, errors), "meta_gradient_check")
-    if gd.SINE_INIT_FILE.exists():
+    if gr.SINE_INIT_FILE.exists():
         save(gd.sine_fit_callback(steps=5, task=0).figure, "sine_fits")
-    # the evidence figures (and the README's results table) from the stored results
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import run_experiments
-
-    run_experiments.main(["--figures-only"])
+    # the evidence figures and the README's results table, from the stored results
+    for path in ge.write_evidence(readme=gr.ROOT / "README.md"):
+        print("wrote", path.relative_to(gr.ROOT))
 
 
 if __name__ == "__main__":

@@ -32,13 +32,11 @@ import time  # noqa: E402
 from dataclasses import asdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-import gaml_experiments as ge  # noqa: E402
+import gaml_evidence as ge  # noqa: E402
+import gaml_runs as gr  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 SEEDS = {"logistic": 10, "sine": 5}
 QUICK_SEEDS = {"logistic": 2, "sine": 2}
 # Work units per run, so that the progress bar moves at an even pace.
@@ -48,53 +46,57 @@ CURVE_FRACTION = 0.25  # the weight-over-time curves are kept for this fraction 
 CURVE_KEYS = ("curve_weight_disagreeing", "curve_weight_agreeing")
 
 
-def _strip(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "theta"}
+def pack_results(
+    experiment: str, records: list[dict], config: object, varying: tuple[str, ...], **meta
+) -> dict:
+    """A results file: the records with the fields they all share stored once, the settings
+    (``config`` less the ``varying`` fields) and ``meta``."""
+    settings = {k: v for k, v in asdict(config).items() if k not in varying}
+    shared, records = gr.compact_records(records)
+    meta = {"experiment": experiment, "config": settings, "shared": shared, **meta}
+    return {"meta": meta, "records": records}
 
 
 def run_logistic(seeds: int, quick: bool, bar: tqdm) -> dict:
     """Every logistic cell for every seed; curves kept only at ``CURVE_FRACTION``."""
-    configs = ge.logistic_configs(quick)
+    configs = gr.logistic_configs(quick)
     records, baselines = [], []
     for seed in range(seeds):
-        baselines.append(ge.run_logistic_baselines(configs[0], seed))
+        baselines.append(gr.run_baselines_seed(configs[0], seed))
         for config in configs:
             bar.set_postfix_str(
                 f"logistic {config.setting} {config.algorithm}-{config.weighting}", refresh=False
             )
-            rec = ge.run_logistic(config, seed)
+            rec = gr.run_logistic_seed(config, seed)
             if config.disagree_frac != CURVE_FRACTION:
                 rec = {k: v for k, v in rec.items() if k not in CURVE_KEYS}
             records.append(rec)
             bar.update(COST["logistic"])
-    config = asdict(configs[0])
-    for key in ("algorithm", "weighting", "disagreement", "disagree_frac"):
-        config.pop(key)
-    shared, records = ge.compact_records(records)
-    meta = {
-        "experiment": "structured logistic tasks (gaml_core.LogisticTaskFamily)",
-        "config": config,
-        "shared": shared,
-        "curve_fraction": CURVE_FRACTION,
-        "fractions": list(ge.LOGISTIC_FRACTIONS),
-        "kinds": list(ge.LOGISTIC_KINDS),
-        "algorithms": list(ge.LOGISTIC_ALGORITHMS),
-        "weightings": list(ge.LOGISTIC_WEIGHTINGS),
-        "n_seeds": seeds,
-        "seeds": list(range(seeds)),
-        "note": "cosine weighting is NOT from the paper (course variant)",
-    }
-    return {"meta": meta, "records": records, "baselines": baselines}
+    data = pack_results(
+        "structured logistic tasks (gaml_tasks.LogisticTaskFamily)",
+        records,
+        configs[0],
+        ("algorithm", "weighting", "disagreement", "disagree_frac"),
+        curve_fraction=CURVE_FRACTION,
+        fractions=list(gr.LOGISTIC_FRACTIONS),
+        kinds=list(gr.LOGISTIC_KINDS),
+        algorithms=list(gr.LOGISTIC_ALGORITHMS),
+        weightings=list(gr.LOGISTIC_WEIGHTINGS),
+        n_seeds=seeds,
+        seeds=list(range(seeds)),
+        note="cosine weighting is NOT from the paper (course variant)",
+    )
+    return {**data, "baselines": baselines}
 
 
 def run_sine(seeds: int, quick: bool, bar: tqdm, init_path: Path) -> dict:
     """The main sine comparison, then the larger-β stability check; saves seed 0's inits."""
-    configs = ge.sine_configs(quick)
+    configs = gr.sine_configs(quick)
     jobs = [(c, seed, COST["sine"]) for seed in range(seeds) for c in configs]
     jobs += [
         (c, seed, COST["sine_large"])
         for seed in range(LARGE_STEP_SEEDS)
-        for c in ge.sine_large_step_configs(quick)
+        for c in gr.sine_large_step_configs(quick)
     ]
     records, thetas = [], {}
     for config, seed, cost in jobs:
@@ -102,52 +104,33 @@ def run_sine(seeds: int, quick: bool, bar: tqdm, init_path: Path) -> dict:
             f"sine {config.study} seed {seed} {config.algorithm}-{config.weighting}",
             refresh=False,
         )
-        rec = ge.run_sine(config, seed)
+        rec = gr.run_sine_seed(config, seed)
         keep = config.study == "main" and seed == 0 and config.weighting != "cosine"
         if keep and rec["theta"] is not None:
             thetas[f"{config.algorithm}_{config.weighting}"] = rec["theta"]
-        records.append(_strip(rec))
+        records.append({k: v for k, v in rec.items() if k != "theta"})
         bar.update(cost)
-    first = configs[0]
-    np.savez_compressed(
-        init_path,
-        **thetas,
-        hidden=first.hidden,
-        alpha=first.alpha,
-        inner_steps=first.inner_steps,
-        k_shot=first.k_shot,
-        phase=np.array(first.phase),
-        amplitude=np.array(first.amplitude),
-        beta_reptile=ge.SINE_BETA["reptile"],
-        beta_fomaml=ge.SINE_BETA["fomaml"],
-        iterations=first.iterations,
-        meta_batch=first.meta_batch,
-        seed=0,
+    gr.save_sine_init(init_path, thetas, configs[0])
+    return pack_results(
+        "sine regression, MLP 1-64-64-1 (paper's setting; learning rates ours)",
+        records,
+        configs[0],
+        ("algorithm", "weighting", "beta", "study"),
+        beta=dict(gr.SINE_BETA),
+        large_step_beta=dict(gr.SINE_LARGE_BETA),
+        large_step_seeds=LARGE_STEP_SEEDS,
+        init="U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every weight and bias",
+        n_seeds=seeds,
+        seeds=list(range(seeds)),
+        paper_mse={f"{a}_{w}": v for (a, w), v in gr.PAPER_SINE_MSE.items()},
+        note="cosine weighting is NOT from the paper (course variant)",
     )
-    config = asdict(first)
-    for key in ("algorithm", "weighting", "beta", "study"):
-        config.pop(key)
-    shared, records = ge.compact_records(records)
-    meta = {
-        "experiment": "sine regression, MLP 1-64-64-1 (paper's setting; learning rates ours)",
-        "config": config,
-        "shared": shared,
-        "beta": dict(ge.SINE_BETA),
-        "large_step_beta": dict(ge.SINE_LARGE_BETA),
-        "large_step_seeds": LARGE_STEP_SEEDS,
-        "init": "U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every weight and bias",
-        "n_seeds": seeds,
-        "seeds": list(range(seeds)),
-        "paper_mse": {f"{a}_{w}": v for (a, w), v in ge.PAPER_SINE_MSE.items()},
-        "note": "cosine weighting is NOT from the paper (course variant)",
-    }
-    return {"meta": meta, "records": records}
 
 
 def run_overhead(quick: bool, bar: tqdm) -> dict:
     bar.set_postfix_str("overhead", refresh=False)
     kwargs = {"repeats": 2, "number": 5, "sine_number": 2} if quick else {}
-    records = ge.run_overhead(**kwargs)
+    records = gr.measure_overhead(**kwargs)
     bar.update(COST["overhead"])
     meta = {
         "experiment": "wall time of one meta-step per weighting, same batch, best of k",
@@ -155,44 +138,6 @@ def run_overhead(quick: bool, bar: tqdm) -> dict:
         "note": "machine-dependent; numbers are fixed once stored",
     }
     return {"meta": meta, "records": records}
-
-
-def write_figures(results: dict, results_dir: Path, figures_dir: Path) -> list[Path]:
-    import gaml_plots as gp
-
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (experiment, fn) in ge.FIGURES.items():
-        if experiment not in results:
-            continue
-        if fn is ge.plot_sine_large_step and not ge.has_study(results["sine"], "large_step"):
-            continue
-        fig = fn(results[experiment])
-        path = figures_dir / f"{name}.png"
-        fig.savefig(path, dpi=110)
-        gp.close(fig)
-        written.append(path)
-    init_path = results_dir / "sine_init.npz"
-    if init_path.exists():
-        fig = ge.plot_sine_fits(ge.load_sine_init(init_path))
-        path = figures_dir / "evidence_sine_fits.png"
-        fig.savefig(path, dpi=110)
-        gp.close(fig)
-        written.append(path)
-    return written
-
-
-def update_readme(table: str, readme: Path) -> bool:
-    """Replace the text between the markers; False if the file or a marker is missing."""
-    if not readme.exists():
-        return False
-    text = readme.read_text(encoding="utf-8")
-    if START not in text or END not in text or text.index(START) > text.index(END):
-        return False
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{table}{END}{tail}", encoding="utf-8")
-    return True
 
 
 def main(argv: list[str]) -> int:
@@ -207,7 +152,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    base = ROOT / "build" / "quick" if args.quick else ROOT
+    base = gr.ROOT / "build" / "quick" if args.quick else gr.ROOT
     results_dir, figures_dir = base / "results", base / "figures"
     results_dir.mkdir(parents=True, exist_ok=True)
     seeds = QUICK_SEEDS if args.quick else SEEDS
@@ -217,10 +162,10 @@ def main(argv: list[str]) -> int:
 
     total = 0
     if "logistic" in todo:
-        total += seeds["logistic"] * len(ge.logistic_configs(args.quick)) * COST["logistic"]
+        total += seeds["logistic"] * len(gr.logistic_configs(args.quick)) * COST["logistic"]
     if "sine" in todo:
-        total += seeds["sine"] * len(ge.sine_configs(args.quick)) * COST["sine"]
-        total += LARGE_STEP_SEEDS * len(ge.sine_large_step_configs()) * COST["sine_large"]
+        total += seeds["sine"] * len(gr.sine_configs(args.quick)) * COST["sine"]
+        total += LARGE_STEP_SEEDS * len(gr.sine_large_step_configs()) * COST["sine_large"]
     if "overhead" in todo:
         total += COST["overhead"]
 
@@ -229,31 +174,25 @@ def main(argv: list[str]) -> int:
             t0 = time.perf_counter()
             data = run_logistic(seeds["logistic"], args.quick, bar)
             data["meta"]["run_seconds"] = time.perf_counter() - t0
-            ge.save_json(data, results_dir / "logistic.json")
+            gr.save_json(data, results_dir / "logistic.json")
         if "sine" in todo:
             t0 = time.perf_counter()
-            data = run_sine(seeds["sine"], args.quick, bar, results_dir / "sine_init.npz")
+            data = run_sine(seeds["sine"], args.quick, bar, results_dir / gr.SINE_INIT_FILE.name)
             data["meta"]["run_seconds"] = time.perf_counter() - t0
-            ge.save_json(data, results_dir / "sine.json")
+            gr.save_json(data, results_dir / "sine.json")
         if "overhead" in todo:
             data = run_overhead(args.quick, bar)
-            ge.save_json(data, results_dir / "overhead.json")
+            gr.save_json(data, results_dir / "overhead.json")
 
-    results = ge.load_results(results_dir)
-    for path in write_figures(results, results_dir, figures_dir):
-        print(f"wrote {path.relative_to(ROOT)}")
-    table = ge.results_markdown(results)
-    summary = results_dir / "summary.md"
-    summary.write_text("# Results (generated by scripts/run_experiments.py)\n\n" + table)
-    print(f"wrote {summary.relative_to(ROOT)}")
-    if not args.quick:
-        if update_readme(table, ROOT / "README.md"):
-            print("updated the results table in README.md")
-        else:
-            print(
-                "README.md is missing or lacks the markers "
-                f"{START} ... {END}: the table is only in results/summary.md"
-            )
+    readme = None if args.quick else gr.ROOT / "README.md"
+    written = ge.write_evidence(results_dir, figures_dir, readme)
+    for path in written:
+        print(f"wrote {path.relative_to(gr.ROOT)}")
+    if readme is not None and readme not in written:
+        print(
+            "README.md is missing or lacks the markers "
+            f"{ge.README_START} ... {ge.README_END}: the table is only in results/summary.md"
+        )
     elapsed = time.perf_counter() - start
     print(f"total run time: {elapsed:.0f} s ({elapsed / 60:.1f} min)")
     return 0

@@ -14,6 +14,7 @@ import pytest
 
 import chapter_port as cp
 import gaml_core as gc
+import gaml_plots as gp
 import gaml_tasks as gt
 
 
@@ -175,13 +176,13 @@ def test_figures_have_titles_labels_and_legends():
         "A": {"one": [3.0, 2.0, 1.0], "two": [3.0, 3.0, 3.0]},
         "B": {"one": [1, 2], "two": [2, 1]},
     }
-    fig = cp.plot_heldout_curves(curves, reference=math.log(2), title="overall")
+    fig = gp.plot_heldout_curves(curves, reference=math.log(2), title="overall")
     assert fig._suptitle.get_text() == "overall"
     assert [ax.get_title() for ax in fig.axes] == ["A", "B"]
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     assert len(fig.legends) == 1
     plt.close(fig)
-    fig = cp.plot_printed_vs_expected([3.0, 2.0, 1.0], [2.0, 2.0, 2.0], [0.5, 0.5, 0.5], "t")
+    fig = gp.plot_printed_vs_expected([3.0, 2.0, 1.0], [2.0, 2.0, 2.0], [0.5, 0.5, 0.5], "t")
     ax = fig.axes[0]
     assert ax.get_title() == "t" and ax.get_xlabel() and ax.get_ylabel()
     assert ax.get_legend() is not None

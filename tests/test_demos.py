@@ -14,6 +14,7 @@ import pytest
 matplotlib.use("Agg")
 
 import gaml_demos as gd
+import gaml_runs as gr
 import gaml_tasks as gt
 
 DEMOS = {
@@ -22,7 +23,7 @@ DEMOS = {
     "training_maml": lambda: gd.training_demo("maml"),
     "training_reptile": lambda: gd.training_demo("reptile", number="4.1"),
 }
-if gd.SINE_INIT_FILE.exists():
+if gr.SINE_INIT_FILE.exists():
     DEMOS["sine_fit"] = gd.sine_fit_demo
 
 

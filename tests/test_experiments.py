@@ -1,4 +1,5 @@
-"""Fast tests of gaml_experiments: statistics by hand, determinism, the loader, the figures.
+"""Fast tests of the experiments (gaml_stats, gaml_runs, gaml_evidence, gaml_evidence_figures):
+statistics by hand, determinism, the loader, the tables and the figures.
 
 Expected numbers are computed by hand in the comments, never copied from the module's output.
 """
@@ -15,8 +16,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-import gaml_experiments as ge
+import gaml_evidence as ge
+import gaml_evidence_figures as gf
 import gaml_plots as gp
+import gaml_runs as gr
+import gaml_stats as gs
 
 # ---------------------------------------------------------------------------------------------
 # Statistics
@@ -26,7 +30,7 @@ import gaml_plots as gp
 def test_mean_ci_hand_computed() -> None:
     # values 1..5: mean 3, sample variance (4+1+0+1+4)/4 = 2.5, t_{0.975,4} = 2.776
     # half-width = 2.776 · sqrt(2.5) / sqrt(5) = 2.776 · sqrt(0.5) = 1.962928...
-    mean, half, n = ge.mean_ci([1.0, 2.0, 3.0, 4.0, 5.0])
+    mean, half, n = gs.mean_ci([1.0, 2.0, 3.0, 4.0, 5.0])
     assert mean == pytest.approx(3.0)
     assert half == pytest.approx(2.776 * math.sqrt(0.5), rel=1e-12)
     assert n == 5
@@ -34,24 +38,24 @@ def test_mean_ci_hand_computed() -> None:
 
 def test_mean_ci_two_values_and_edge_cases() -> None:
     # [1, 3]: s = sqrt(2), half = 12.706 · sqrt(2) / sqrt(2) = 12.706
-    assert ge.mean_ci([1.0, 3.0]) == pytest.approx((2.0, 12.706, 2))
-    mean, half, n = ge.mean_ci([4.0])
+    assert gs.mean_ci([1.0, 3.0]) == pytest.approx((2.0, 12.706, 2))
+    mean, half, n = gs.mean_ci([4.0])
     assert (mean, n) == (4.0, 1) and math.isnan(half)
-    mean, half, n = ge.mean_ci([])
+    mean, half, n = gs.mean_ci([])
     assert n == 0 and math.isnan(mean) and math.isnan(half)
     # NaN and None are ignored: the same as [1, 3]
-    assert ge.mean_ci([1.0, float("nan"), None, 3.0]) == pytest.approx((2.0, 12.706, 2))
+    assert gs.mean_ci([1.0, float("nan"), None, 3.0]) == pytest.approx((2.0, 12.706, 2))
 
 
 def test_t_quantile_table_and_expansion() -> None:
-    assert ge.t_quantile(1) == 12.706
-    assert ge.t_quantile(9) == 2.262
-    assert ge.t_quantile(30) == 2.042
+    assert gs.t_quantile(1) == 12.706
+    assert gs.t_quantile(9) == 2.262
+    assert gs.t_quantile(30) == 2.042
     # published values: t_{0.975,40} = 2.0211, t_{0.975,120} = 1.9799
-    assert ge.t_quantile(40) == pytest.approx(2.0211, abs=2e-3)
-    assert ge.t_quantile(120) == pytest.approx(1.9799, abs=1e-3)
+    assert gs.t_quantile(40) == pytest.approx(2.0211, abs=2e-3)
+    assert gs.t_quantile(120) == pytest.approx(1.9799, abs=1e-3)
     with pytest.raises(ValueError, match="df"):
-        ge.t_quantile(0)
+        gs.t_quantile(0)
 
 
 def test_summarize_and_paired_difference() -> None:
@@ -61,11 +65,11 @@ def test_summarize_and_paired_difference() -> None:
         {"setting": "a", "weighting": "uniform", "seed": 1, "acc": 0.7},
         {"setting": "a", "weighting": "agreement", "seed": 1, "acc": 0.9},
     ]
-    rows = ge.summarize(records, ("setting", "weighting"), "acc")
+    rows = gs.summarize(records, ("setting", "weighting"), "acc")
     assert [(r["weighting"], r["n"]) for r in rows] == [("uniform", 2), ("agreement", 2)]
     assert rows[0]["mean"] == pytest.approx(0.6)
     # differences per seed: 0.1 and 0.2 → mean 0.15, s = sqrt(0.005), half = 12.706 · 0.05
-    (diff,) = ge.paired_difference(records, ("setting",), "acc", "agreement")
+    (diff,) = gs.paired_difference(records, ("setting",), "acc", "agreement")
     assert diff["mean"] == pytest.approx(0.15)
     assert diff["ci"] == pytest.approx(12.706 * 0.05)
     assert diff["n"] == 2
@@ -79,12 +83,12 @@ TINY_LOGISTIC = {"dim": 5, "iterations": 4, "eval_tasks": 20, "eval_query": 10, 
 TINY_SINE = {"hidden": 6, "iterations": 6, "eval_tasks": 8, "eval_query": 5, "curve_bins": 3}
 
 
-def tiny_logistic_configs() -> list[ge.LogisticConfig]:
-    return [replace(c, **TINY_LOGISTIC) for c in ge.logistic_configs(quick=True)]
+def tiny_logistic_configs() -> list[gr.LogisticConfig]:
+    return [replace(c, **TINY_LOGISTIC) for c in gr.logistic_configs(quick=True)]
 
 
-def tiny_sine_configs() -> list[ge.SineConfig]:
-    configs = ge.sine_configs(quick=True) + ge.sine_large_step_configs(quick=True)
+def tiny_sine_configs() -> list[gr.SineConfig]:
+    configs = gr.sine_configs(quick=True) + gr.sine_large_step_configs(quick=True)
     return [replace(c, **TINY_SINE) for c in configs]
 
 
@@ -108,19 +112,19 @@ def _same(a: dict, b: dict) -> bool:
 
 
 def test_logistic_run_is_deterministic() -> None:
-    config = replace(ge.LogisticConfig("maml", "agreement", "flip", 0.25), **TINY_LOGISTIC)
-    first, again = ge.run_logistic(config, 3), ge.run_logistic(config, 3)
+    config = replace(gr.LogisticConfig("maml", "agreement", "flip", 0.25), **TINY_LOGISTIC)
+    first, again = gr.run_logistic_seed(config, 3), gr.run_logistic_seed(config, 3)
     assert _same(first, again)
-    assert not _same(first, ge.run_logistic(config, 4))
+    assert not _same(first, gr.run_logistic_seed(config, 4))
     # the weighting changes the result, but not the tasks: uniform sees the same batches
-    uniform = ge.run_logistic(replace(config, weighting="uniform"), 3)
+    uniform = gr.run_logistic_seed(replace(config, weighting="uniform"), 3)
     assert uniform["weight_disagreeing"] == pytest.approx(1 / 8)
     assert uniform["weight_agreeing"] == pytest.approx(1 / 8)
 
 
 def test_sine_run_is_deterministic() -> None:
-    config = replace(ge.SineConfig("reptile", "agreement", beta=0.3), **TINY_SINE)
-    first, again = ge.run_sine(config, 1), ge.run_sine(config, 1)
+    config = replace(gr.SineConfig("reptile", "agreement", beta=0.3), **TINY_SINE)
+    first, again = gr.run_sine_seed(config, 1), gr.run_sine_seed(config, 1)
     assert _same(first, again)
     assert len(first["mse_steps"]) == config.inner_steps + 1
     assert first["theta"].shape == (6 * 6 + 4 * 6 + 1,)
@@ -128,9 +132,9 @@ def test_sine_run_is_deterministic() -> None:
 
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="none"):
-        ge.LogisticConfig("maml", "uniform", "flip", 0.0)
+        gr.LogisticConfig("maml", "uniform", "flip", 0.0)
     with pytest.raises(ValueError, match="algorithm"):
-        ge.SineConfig("maml")
+        gr.SineConfig("maml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,17 +146,17 @@ def test_config_validation() -> None:
 def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("results")
     configs = tiny_logistic_configs()
-    records = [ge.run_logistic(c, s) for s in range(2) for c in configs]
-    shared, rest = ge.compact_records(records)
-    ge.save_json(
+    records = [gr.run_logistic_seed(c, s) for s in range(2) for c in configs]
+    shared, rest = gr.compact_records(records)
+    gr.save_json(
         {
             "meta": {"config": {"meta_batch": 8}, "shared": shared, "n_seeds": 2},
             "records": rest,
-            "baselines": [ge.run_logistic_baselines(configs[0], s) for s in range(2)],
+            "baselines": [gr.run_baselines_seed(configs[0], s) for s in range(2)],
         },
         folder / "logistic.json",
     )
-    sine = [ge.run_sine(c, s) for s in range(2) for c in tiny_sine_configs()]
+    sine = [gr.run_sine_seed(c, s) for s in range(2) for c in tiny_sine_configs()]
     thetas = {
         f"{r['algorithm']}_{r['weighting']}": r["theta"]
         for r in sine
@@ -168,21 +172,21 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         phase=np.array([0.0, 2 * np.pi]),
     )
     sine = [{k: v for k, v in r.items() if k != "theta"} for r in sine]
-    shared, rest = ge.compact_records(sine)
-    ge.save_json(
+    shared, rest = gr.compact_records(sine)
+    gr.save_json(
         {
             "meta": {"config": {"eval_tasks": 8, "iterations": 6}, "shared": shared, "n_seeds": 2},
             "records": rest,
         },
         folder / "sine.json",
     )
-    overhead = ge.run_overhead(repeats=1, number=1, sine_number=1)
-    ge.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
+    overhead = gr.measure_overhead(repeats=1, number=1, sine_number=1)
+    gr.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
     return folder
 
 
 def test_loader_restores_records(results_dir: Path) -> None:
-    results = ge.load_results(results_dir)
+    results = gr.load_results(results_dir)
     assert set(results) == {"logistic", "sine", "overhead"}
     logistic = results["logistic"]["records"]
     assert len(logistic) == 2 * len(tiny_logistic_configs())
@@ -191,14 +195,14 @@ def test_loader_restores_records(results_dir: Path) -> None:
     clean = [r for r in logistic if r["disagreement"] == "none"]
     assert clean and all(math.isnan(r["weight_disagreeing"]) for r in clean)
     assert {r["study"] for r in results["sine"]["records"]} == {"main", "large_step"}
-    init = ge.load_sine_init(results_dir / "sine_init.npz")
+    init = gr.load_sine_init(results_dir / "sine_init.npz")
     assert init["reptile_agreement"].shape == (6 * 6 + 4 * 6 + 1,)
     # a folder without files gives an empty dict, not an error
-    assert ge.load_results(results_dir / "nowhere") == {}
+    assert gr.load_results(results_dir / "nowhere") == {}
 
 
 def test_tables_round_to_three_decimals(results_dir: Path) -> None:
-    results = ge.load_results(results_dir)
+    results = gr.load_results(results_dir)
     text = ge.results_markdown(results)
     assert "| GA-Reptile |" in text and "cosine" in text and "not in paper" in text
     assert "0.13" in text and "0.08" in text  # the paper's sine numbers
@@ -218,16 +222,16 @@ def _check_figure(fig: object) -> None:
             assert ax.get_legend() is not None, f"legend missing in {ax.get_title()!r}"
 
 
-FIGURE_NAMES = [*ge.FIGURES, "plot_sine_fits"]
+FIGURE_NAMES = [*gf.EVIDENCE_FIGURES, "plot_sine_fits"]
 
 
 @pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_figures_have_title_labels_legend(results_dir: Path, name: str) -> None:
-    results = ge.load_results(results_dir)
+    results = gr.load_results(results_dir)
     if name == "plot_sine_fits":
-        fig = ge.plot_sine_fits(ge.load_sine_init(results_dir / "sine_init.npz"), n_tasks=2)
+        fig = gf.plot_sine_fits(gr.load_sine_init(results_dir / "sine_init.npz"), n_tasks=2)
     else:
-        experiment, fn = ge.FIGURES[name]
+        experiment, fn = gf.EVIDENCE_FIGURES[name]
         fig = fn(results[experiment])
     try:
         _check_figure(fig)

@@ -1,0 +1,591 @@
+"""Evidence for notebook 06: its figures, drawn from the stored results.
+
+Every function takes what :func:`gaml_runs.load_results` (or :func:`gaml_runs.load_sine_init`)
+returned and returns a ``matplotlib.figure.Figure``; names, colours, line styles, markers and
+hatching come from :data:`gaml_plots.STYLE`, as in every figure of the course. Error bars are
+95% t-intervals over seeds (:mod:`gaml_stats`). :data:`EVIDENCE_FIGURES` names every figure
+and :func:`write_figures` saves them as ``figures/evidence_*.png``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+import gaml_core as gc
+import gaml_plots as gp
+import gaml_runs as gr
+import gaml_stats as gs
+import gaml_tasks as gt
+from gaml_plots import STYLE, method_label
+
+__all__ = [
+    "EVIDENCE_FIGURES",
+    "plot_logistic_accuracy",
+    "plot_logistic_gain",
+    "plot_logistic_weights",
+    "plot_overhead",
+    "plot_sine_fits",
+    "plot_sine_large_step",
+    "plot_sine_mse",
+    "plot_sine_training",
+    "plot_sine_weights",
+    "plot_weight_curves",
+    "write_figures",
+]
+
+TASK_GROUPS = (("disagreeing", gp.DISSENT), ("agreeing", gp.AGREE))  # the tasks of a batch
+COSINE_NOTE = f"{STYLE['cosine'].short}: {STYLE['cosine'].note}"  # "cosine: not in paper"
+
+
+def _plain_log_axis(ax: Axes) -> None:
+    """Log scale on y with ticks written as plain numbers (0.5, 1, 2, 5 ...), not 2×10⁰."""
+    ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 1.5, 2, 3, 4, 5, 10, 20, 50) if lo <= t <= hi]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _fraction_axis(ax: Axes) -> None:
+    ax.set_xlabel("fraction of disagreeing tasks per meta-batch")
+    ax.set_xticks([0, 0.125, 0.25, 0.5], ["0", "1/8", "2/8", "4/8"])
+
+
+def _by_fraction(
+    records: Sequence[dict],
+    kind: str,
+    metric: str,
+    algorithm: str,
+    weighting: str,
+    paired: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x (the real fraction), mean and CI over seeds for one kind and algorithm, clean first:
+    of ``metric`` under ``weighting``, or (``paired``) of its paired difference to uniform."""
+    by = ("disagreement", "disagree_frac")
+    chosen = [
+        r for r in records if r["disagreement"] in ("none", kind) and r["algorithm"] == algorithm
+    ]
+    if paired:
+        rows = gs.paired_difference(chosen, by, metric, weighting)
+    else:
+        rows = gs.summarize([r for r in chosen if r["weighting"] == weighting], by, metric)
+    rows.sort(key=lambda r: r["disagree_frac"])
+    mb = records[0]["meta_batch"]
+    x = np.array([round(r["disagree_frac"] * mb) / mb for r in rows])
+    return x, np.array([r["mean"] for r in rows]), np.array([r["ci"] for r in rows])
+
+
+def _method_values(records: Sequence[dict], alg: str, w: str, key: str) -> np.ndarray:
+    """``key`` (a list per run) of every run of one sine method: one row per seed."""
+    runs = [r[key] for r in records if (r["algorithm"], r["weighting"]) == (alg, w)]
+    return np.array(runs, dtype=float)
+
+
+def _sine_method_errorbar(
+    ax: Axes, records: Sequence[dict], alg: str, w: str, key: str, x: np.ndarray | None = None
+) -> None:
+    """One sine method's ``key`` at ``x`` (default 0, 1, ...) as mean ± CI over seeds: colour by
+    weighting, line and marker by algorithm. Nothing is drawn for a method without runs."""
+    values = _method_values(records, alg, w, key)
+    if not values.size:
+        return
+    mean, half = gs.column_ci(values)
+    x = np.arange(values.shape[1]) if x is None else x
+    ax.errorbar(
+        x + (0.04 if alg == "fomaml" else -0.04),
+        mean,
+        yerr=half,
+        capsize=3,
+        color=STYLE[w].color,
+        linestyle="-" if alg == "reptile" else "--",
+        marker=STYLE[alg].marker,
+        markeredgecolor="black",
+        markeredgewidth=0.5,
+        label=method_label(alg, w),
+    )
+
+
+def _curve_x(curves: np.ndarray, iterations: int) -> np.ndarray:
+    """The meta-iteration at the middle of each chunk of a stored training curve."""
+    bins = curves.shape[1]
+    return (np.arange(bins) + 0.5) * iterations / bins
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured logistic tasks
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_logistic_accuracy(results: dict) -> Figure:
+    """3 × 3 panels (algorithm × kind): clean-task accuracy vs fraction of disagreeing tasks."""
+    records = results["records"]
+    base = gs.summarize(results.get("baselines", []), (), "zero_init_acc")
+    fig, axes = plt.subplots(3, 3, figsize=(12.0, 9.5), sharex=True, sharey=True)
+    for i, alg in enumerate(gr.LOGISTIC_ALGORITHMS):
+        for j, kind in enumerate(gr.LOGISTIC_KINDS):
+            ax = axes[i, j]
+            for k, w in enumerate(gr.LOGISTIC_WEIGHTINGS):
+                x, mean, ci = _by_fraction(records, kind, "acc_after", alg, w)
+                ax.errorbar(
+                    x + (k - 1) * 0.006,
+                    mean,
+                    yerr=ci,
+                    capsize=3,
+                    **STYLE[w].line(markeredgecolor="black", markeredgewidth=0.5),
+                )
+            if base and math.isfinite(base[0]["mean"]):
+                ax.axhline(
+                    base[0]["mean"],
+                    color="black",
+                    linestyle=(0, (1, 2)),
+                    linewidth=1.2,
+                    label="θ = 0, no meta-learning",
+                )
+            ax.set_title(f"{STYLE[alg].name}, {STYLE[kind].name}")
+            ax.set_ylabel("accuracy (fraction correct)")
+            _fraction_axis(ax)
+            ax.legend(loc="lower left", fontsize=7)
+    fig.suptitle("Clean held-out tasks: query accuracy after adaptation (mean ± 95% CI over seeds)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_logistic_gain(results: dict) -> Figure:
+    """2 × 3 panels: paired accuracy difference (GA − uniform, cosine − uniform) per kind."""
+    records = results["records"]
+    fig, axes = plt.subplots(2, 3, figsize=(12.0, 7.0), sharex=True, sharey=True)
+    for i, w in enumerate(("agreement", "cosine")):
+        style = STYLE[w]
+        for j, kind in enumerate(gr.LOGISTIC_KINDS):
+            ax = axes[i, j]
+            ax.axhline(0.0, color="black", linewidth=0.8)
+            for k, alg in enumerate(gr.LOGISTIC_ALGORITHMS):
+                x, mean, ci = _by_fraction(records, kind, "acc_after", alg, w, paired=True)
+                ax.errorbar(
+                    x + (k - 1) * 0.006,
+                    mean,
+                    yerr=ci,
+                    capsize=3,
+                    **STYLE[alg].line(
+                        color=style.color,
+                        markeredgecolor="black",
+                        markeredgewidth=0.5,
+                        label=method_label(alg, w, note=False),
+                    ),
+                )
+            note = f"\n({style.short} weighting: {style.note})" if style.note else ""
+            ax.set_title(f"{style.short} − uniform, {STYLE[kind].name}{note}", fontsize=10)
+            ax.set_ylabel("accuracy difference (fraction correct)")
+            _fraction_axis(ax)
+            ax.legend(loc="best", fontsize=7)
+    fig.suptitle("Does re-weighting help? Paired difference to uniform weighting (± 95% CI)")
+    fig.tight_layout()
+    return fig
+
+
+def _weight_panels(
+    records: Sequence[dict],
+    algorithm: str,
+    draw: Callable[[Axes, str, str, str, dict[str, Any]], None],
+    x_axis: Callable[[Axes], object],
+) -> Figure:
+    """One panel per kind of disagreeing task: the uniform weight 1/n, and for GA and cosine
+    one line per task group (disagreeing, agreeing), drawn by ``draw(ax, kind, weighting,
+    group, style)`` with ``style`` the line's colour, marker and legend entry; ``x_axis(ax)``
+    labels the x axis."""
+    n = records[0]["meta_batch"]
+    fig, axes = plt.subplots(1, 3, figsize=(12.0, 4.2), sharey=True)
+    for ax, kind in zip(axes, gr.LOGISTIC_KINDS, strict=True):
+        ax.axhline(1.0 / n, color="black", linewidth=1.0, linestyle="--", label="uniform, 1/n")
+        for w in ("agreement", "cosine"):
+            for who, color in TASK_GROUPS:
+                style = {
+                    "color": color,
+                    "marker": STYLE[w].marker,
+                    "markerfacecolor": color if w == "agreement" else "white",
+                    "markeredgecolor": color,
+                    "label": f"{STYLE[w].short}: {who} task",
+                }
+                draw(ax, kind, w, who, style)
+        ax.set_title(f"{STYLE[algorithm].name}, {STYLE[kind].name}")
+        ax.set_ylabel("mean weight of one task (Σ|w| = 1)")
+        x_axis(ax)
+        ax.legend(loc="best", fontsize=7)
+    return fig
+
+
+def plot_logistic_weights(results: dict, algorithm: str = "maml") -> Figure:
+    """Per kind: mean weight of a disagreeing vs an agreeing task during meta-training."""
+    records = [r for r in results["records"] if r["disagreement"] != "none"]
+
+    def draw(ax: Axes, kind: str, w: str, who: str, style: dict[str, Any]) -> None:
+        x, mean, ci = _by_fraction(records, kind, f"weight_{who}", algorithm, w)
+        solid = "-" if who == "disagreeing" else "--"
+        ax.errorbar(
+            x, mean, yerr=ci, capsize=3, linestyle=solid if w == "agreement" else ":", **style
+        )
+
+    def x_axis(ax: Axes) -> None:
+        ax.set_xlabel("fraction of disagreeing tasks per meta-batch")
+        ax.set_xticks([0.125, 0.25, 0.5], ["1/8", "2/8", "4/8"])
+
+    fig = _weight_panels(records, algorithm, draw, x_axis)
+    fig.suptitle(f"Who gets the weight? Mean weight during meta-training (± 95% CI; {COSINE_NOTE})")
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_curves(results: dict, fraction: float = 0.25, algorithm: str = "maml") -> Figure:
+    """Per kind: a disagreeing vs an agreeing task's weight over meta-training (seed means)."""
+    records = [
+        r
+        for r in results["records"]
+        if r["disagree_frac"] == fraction and r["algorithm"] == algorithm
+    ]
+
+    def draw(ax: Axes, kind: str, w: str, who: str, style: dict[str, Any]) -> None:
+        chosen = [r for r in records if r["disagreement"] == kind and r["weighting"] == w]
+        if not chosen:
+            return
+        curves = np.array([r[f"curve_weight_{who}"] for r in chosen], dtype=float)
+        mean, half = gs.column_ci(curves)
+        ax.errorbar(
+            _curve_x(curves, chosen[0]["iterations"]),
+            mean,
+            yerr=half,
+            capsize=2,
+            linestyle="-" if w == "agreement" else ":",
+            markersize=4,
+            markevery=3,
+            errorevery=3,
+            **style,
+        )
+
+    fig = _weight_panels(records, algorithm, draw, lambda ax: ax.set_xlabel("meta-iteration"))
+    n = records[0]["meta_batch"]
+    fig.suptitle(
+        f"Weights over meta-training, {round(fraction * n)} of {n} tasks disagreeing "
+        f"(mean ± 95% CI over seeds; {COSINE_NOTE})"
+    )
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Sine regression
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_sine_mse(results: dict) -> Figure:
+    """Left: MSE after 5 steps per method beside the paper. Right: MSE vs adaptation steps."""
+    records = gr.sine_study(results)
+    rows = gs.summarize(records, ("algorithm", "weighting"), "mse_after")
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.0, 4.6))
+    for i, r in enumerate(rows):
+        style = STYLE[r["weighting"]]
+        label = style.legend if r["algorithm"] == rows[0]["algorithm"] else None  # once each
+        ax.bar(i, r["mean"], 0.7, yerr=r["ci"], capsize=4, **style.bar(linewidth=0.6, label=label))
+    methods = [(r["algorithm"], r["weighting"]) for r in rows]
+    paper_x = [i for i, key in enumerate(methods) if key in gr.PAPER_SINE_MSE]
+    ax.plot(
+        paper_x,
+        [gr.PAPER_SINE_MSE[methods[i]] for i in paper_x],
+        linestyle="none",
+        marker="*",
+        markersize=14,
+        color="black",
+        label="paper (Eshratifar et al. 2018)",
+    )
+    ax.set_xticks(
+        np.arange(len(rows)), [method_label(*key, note=False) for key in methods], rotation=20
+    )
+    gp.label_axes(
+        ax,
+        "method",
+        "mean squared error after 5 steps",
+        "Unseen sine tasks: error after adaptation (± 95% CI)",
+        loc="upper left",
+        fontsize=8,
+    )
+    for alg, w in methods:
+        _sine_method_errorbar(ax2, records, alg, w, "mse_steps")
+    _plain_log_axis(ax2)
+    gp.label_axes(
+        ax2,
+        "adaptation steps on the 10 support points",
+        "mean squared error (log scale)",
+        "Error vs adaptation steps (± 95% CI)",
+        loc="upper right",
+        fontsize=7,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_sine_training(results: dict) -> Figure:
+    """Training curves: query loss after adaptation during meta-training (mean over seeds)."""
+    records = gr.sine_study(results)
+    fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.2), sharey=True)
+    for ax, alg in zip(axes, gr.SINE_ALGORITHMS, strict=True):
+        for w in gr.SINE_WEIGHTINGS:
+            curves = _method_values(records, alg, w, "curve_loss_after")
+            if not curves.size:
+                continue
+            mean, half = gs.column_ci(curves)
+            ax.errorbar(
+                _curve_x(curves, records[0]["iterations"]),
+                mean,
+                yerr=half,
+                capsize=2,
+                **STYLE[w].line(markersize=4, markevery=4, errorevery=4),
+            )
+        _plain_log_axis(ax)
+        gp.label_axes(
+            ax,
+            "meta-iteration",
+            "query MSE after adaptation (log scale)",
+            f"{STYLE[alg].name}: meta-training",
+            loc="upper right",
+            fontsize=8,
+        )
+    fig.suptitle("Sine: training-batch error after 5 inner steps (mean ± 95% CI over seeds)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sine_weights(results: dict) -> Figure:
+    """Relative weight n·w_i of a training task vs its amplitude a (the magnitude effect)."""
+    records = gr.sine_study(results)
+    fig, ax = plt.subplots(1, 1, figsize=(7.0, 4.2))
+    ax.axhline(1.0, color="black", linewidth=1.0, linestyle="--", label="uniform share")
+    first = records[0]
+    edges = np.linspace(*first["amplitude"], first["amplitude_bins"] + 1)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    for alg in gr.SINE_ALGORITHMS:
+        for w in ("agreement", "cosine"):
+            _sine_method_errorbar(ax, records, alg, w, "weight_by_amplitude", centres)
+    gp.label_axes(
+        ax,
+        "amplitude a of the training task",
+        "relative weight n·w_i (1 = uniform)",
+        "Sine: which tasks does the weighting favour? (± 95% CI)",
+        loc="upper left",
+        fontsize=7,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_sine_large_step(results: dict) -> Figure:
+    """Stability check: MSE after 5 steps with the larger β, beside the main β (± 95% CI)."""
+    large = gr.sine_study(results, "large_step")
+    if not large:
+        raise ValueError("the results hold no 'large_step' runs")
+    main = gr.sine_study(results)
+    fig, ax = plt.subplots(1, 1, figsize=(8.0, 4.6))
+    width = 0.8 / len(gr.SINE_WEIGHTINGS)
+    x = np.arange(len(gr.SINE_ALGORITHMS))
+    for j, w in enumerate(gr.SINE_WEIGHTINGS):
+        style = STYLE[w]
+        for study, records in (("large", large), ("main", main)):
+            stats = [
+                gs.mean_ci(
+                    r["mse_after"] for r in records if (r["algorithm"], r["weighting"]) == (a, w)
+                )
+                for a in gr.SINE_ALGORITHMS
+            ]
+            pos = x + (j - 1) * width
+            means, halves = [st[0] for st in stats], [st[1] for st in stats]
+            if study == "large":
+                ax.bar(
+                    pos,
+                    means,
+                    width,
+                    yerr=halves,
+                    capsize=4,
+                    **style.bar(linewidth=0.6, label=f"{style.legend}, larger β"),
+                )
+            else:
+                ax.errorbar(
+                    pos,
+                    means,
+                    yerr=halves,
+                    capsize=3,
+                    linestyle="none",
+                    marker=style.marker,
+                    markersize=8,
+                    markerfacecolor="white",
+                    markeredgecolor="black",
+                    ecolor="black",
+                    label=f"{style.legend}, main β",
+                )
+    zero = gr.zero_predictor_mse(large[0])
+    ax.axhline(zero, color="black", linestyle="--", linewidth=1.0, label="predict 0 everywhere")
+    betas = {r["algorithm"]: r["beta"] for r in large}
+    main_betas = {r["algorithm"]: r["beta"] for r in main}
+    ax.set_xticks(
+        x,
+        [
+            f"{STYLE[a].name}\nβ = {betas.get(a, math.nan):g} (main β = "
+            f"{main_betas.get(a, math.nan):g})"
+            for a in gr.SINE_ALGORITHMS
+        ],
+    )
+    ax.set_xlabel("algorithm and meta-step size")
+    ax.set_ylabel("mean squared error after 5 steps")
+    ax.set_title(
+        f"Sine, larger meta-step ({large[0]['iterations']} iterations): "
+        "does the weighting stay stable? (± 95% CI)"
+    )
+    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    ax.set_ylim(0, 1.35 * zero)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sine_fits(init: dict[str, Any], n_tasks: int = 3, seed: int = 0) -> Figure:
+    """Adapted fits of the saved initialisations on a few new sine tasks.
+
+    Each panel is one task: the true curve, its k support points, and each method's
+    prediction after ``inner_steps`` SGD steps from its learned initialisation.
+    """
+    alpha = float(init["alpha"])
+    steps = int(init["inner_steps"])
+    k = int(init["k_shot"])
+    model = gc.MLPModel(int(init["hidden"]))
+    rng = np.random.default_rng([seed, gr.SINE_ID, 9])
+    tasks = gt.sample_sine_tasks(rng, n_tasks, k, 1, phase=tuple(init["phase"]))
+    grid = np.linspace(-5.0, 5.0, 200)
+    fig, axes = plt.subplots(1, n_tasks, figsize=(4.0 * n_tasks, 3.8), sharey=True)
+    axes = np.atleast_1d(axes)
+    methods = [
+        (alg, w)
+        for alg in gr.SINE_ALGORITHMS
+        for w in ("uniform", "agreement")
+        if f"{alg}_{w}" in init
+    ]
+    for t, ax in enumerate(axes):
+        amp, phi = tasks.info["amplitude"][t], tasks.info["phase"][t]
+        ax.plot(grid, amp * np.sin(grid + phi), color=gp.TRUTH, linewidth=1.5, label="true sine")
+        ax.plot(
+            tasks.X_train[t, :, 0],
+            tasks.y_train[t],
+            linestyle="none",
+            marker="o",
+            color=gp.DISSENT,
+            markeredgecolor="black",
+            label=f"{k} support points",
+        )
+        for alg, w in methods:
+            theta = gc.inner_loop(
+                model,
+                init[f"{alg}_{w}"][None],
+                tasks.X_train[t : t + 1],
+                tasks.y_train[t : t + 1],
+                alpha,
+                steps,
+            )[-1]
+            ax.plot(
+                grid,
+                model.predict(theta, grid[None, :, None])[0],
+                color=STYLE[w].color,
+                linestyle=STYLE[alg].linestyle,
+                linewidth=2 if alg == "reptile" else 1.5,
+                label=method_label(alg, w),
+            )
+        ax.set_title(f"task a = {amp:.2f}, φ = {phi:.2f}")
+        ax.set_xlabel("x (input)")
+        ax.set_ylabel("y (output)")
+        ax.set_ylim(-7.5, 7.5)
+        ax.legend(loc="upper center", fontsize=7, ncol=3, framealpha=0.9)
+    fig.suptitle("Fits after adaptation from the learned initialisations (one seed)")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Cost, and every figure at once
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_overhead(results: dict) -> Figure:
+    """Time per meta-step per weighting and setup (best of k), bars with hatching."""
+    recs = results["records"]
+    keys = list(dict.fromkeys((r["setup"], r["algorithm"]) for r in recs))
+    fig, axes = plt.subplots(1, 2, figsize=(12.0, 4.2))
+    width = 0.8 / len(gr.LOGISTIC_WEIGHTINGS)
+    for ax, setup in zip(axes, ("logistic", "sine"), strict=True):
+        chosen = [k for k in keys if k[0] == setup]
+        x = np.arange(len(chosen))
+        for j, w in enumerate(gr.LOGISTIC_WEIGHTINGS):
+            times = [
+                1e3
+                * next(
+                    r["step_seconds"]
+                    for r in recs
+                    if (r["setup"], r["algorithm"], r["weighting"]) == (*key, w)
+                )
+                for key in chosen
+            ]
+            ax.bar(x + (j - 1) * width, times, width, **STYLE[w].bar(linewidth=0.6))
+        ax.set_xticks(x, [STYLE[k[1]].name for k in chosen])
+        ax.set_xlabel("algorithm")
+        ax.set_ylabel("time per meta-step (ms)")
+        p = next(r["n_params"] for r in recs if r["setup"] == setup)
+        n = next(r["n_tasks"] for r in recs if r["setup"] == setup)
+        ax.set_title(f"{setup}: {p} parameters, {n} tasks per batch")
+        ax.set_ylim(0, 1.35 * ax.get_ylim()[1])
+        ax.legend(loc="upper center", fontsize=8, ncol=3)
+    fig.suptitle("Cost of the weighting: wall time of one meta-step (best of k)")
+    fig.tight_layout()
+    return fig
+
+
+# Every evidence figure drawn from a results file: name → (results file, function).
+EVIDENCE_FIGURES: dict[str, tuple[str, Callable[[dict], Figure]]] = {
+    "evidence_logistic_accuracy": ("logistic", plot_logistic_accuracy),
+    "evidence_logistic_gain": ("logistic", plot_logistic_gain),
+    "evidence_logistic_weights": ("logistic", plot_logistic_weights),
+    "evidence_weight_curves": ("logistic", plot_weight_curves),
+    "evidence_sine_mse": ("sine", plot_sine_mse),
+    "evidence_sine_training": ("sine", plot_sine_training),
+    "evidence_sine_weights": ("sine", plot_sine_weights),
+    "evidence_sine_large_step": ("sine", plot_sine_large_step),
+    "evidence_overhead": ("overhead", plot_overhead),
+}
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.savefig(path, dpi=110)
+    gp.close(fig)
+    return path
+
+
+def write_figures(
+    results: dict[str, dict], figures_dir: Path, sine_init: dict[str, Any] | None = None
+) -> list[Path]:
+    """Save every figure the results allow as ``figures_dir/<name>.png``; return the paths.
+
+    ``sine_init`` (the learned initialisations) adds ``evidence_sine_fits.png``.
+    """
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (experiment, fn) in EVIDENCE_FIGURES.items():
+        if experiment not in results:
+            continue
+        if fn is plot_sine_large_step and not gr.sine_study(results["sine"], "large_step"):
+            continue
+        written.append(_save(fn(results[experiment]), figures_dir / f"{name}.png"))
+    if sine_init is not None:
+        written.append(_save(plot_sine_fits(sine_init), figures_dir / "evidence_sine_fits.png"))
+    return written
