@@ -3,25 +3,33 @@
 Every demo has three layers, so tests can call it without a browser:
 
 * ``<name>_state(...)``: the numbers (pure NumPy, fast, cached where it trains);
-* ``<name>_callback(...)``: the slider callback. It takes the slider values as keyword
-  arguments and returns a :class:`DemoResult` (the state, an HTML readout, a figure);
+* ``<name>_callback(..., plot=None)``: the slider callback. It takes the slider values as
+  keyword arguments and returns a :class:`DemoResult` (the state, an HTML readout and the
+  demo's :class:`gaml_plots.LivePlot` updated to them: ``plot`` is the one to update, a new one
+  when None);
 * ``<name>_demo()``: builds the ipywidgets sliders and wires them to the callback with
   :class:`Demo`. The container has the CSS class ``gaml-demo``, the readout ``gaml-readout``
-  and the plot output ``gaml-plot`` (the browser tests look for them).
+  and the plot ``gaml-plot`` (the browser tests look for them).
+
+Live: every slider sends its value while it is dragged (``continuous_update``), and each value
+redraws the demo's one figure in place (:class:`gaml_plots.LivePlot`: only what moves is drawn,
+at the size it is shown). When values come faster than frames, the widgets' front end keeps only
+the newest while the kernel is busy (ipywidgets sends one update at a time and merges the ones
+that wait), so intermediate values are dropped, never queued.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
 
 import gaml_core as gc
@@ -36,11 +44,21 @@ class DemoResult:
 
     state: Any
     readout: str
-    figure: Figure
+    plot: gp.LivePlot
+
+    @property
+    def figure(self) -> Figure:
+        return self.plot.fig
 
 
 class Demo:
-    """Sliders, a readout and one plot, redrawn by ``callback(**slider_values)`` on change."""
+    """Sliders, a readout and one live plot, redrawn by ``callback(**slider_values)`` on change.
+
+    Displayed, a demo is one output holding the widget view *and* a PNG of its first frame:
+    front ends that run widgets (JupyterLab, Voilà) show the widget, the others (GitHub,
+    nbconvert, VS Code without a kernel, an untrusted notebook) the picture. Its text form
+    names the demo instead of listing widgets.
+    """
 
     def __init__(
         self,
@@ -48,6 +66,7 @@ class Demo:
         controls: dict[str, widgets.ValueWidget],
         callback: Callable[..., DemoResult],
         fixed: dict[str, Any] | None = None,
+        plot: gp.LivePlot | None = None,
     ) -> None:
         self.title = title
         self.controls = controls
@@ -62,24 +81,32 @@ class Demo:
         self.widget = widgets.VBox(
             [header, widgets.VBox(list(controls.values())), self.readout, self.plot]
         ).add_class("gaml-demo")
+        self._live = plot
         self.result: DemoResult | None = None
         for control in controls.values():
             control.observe(self.update, names="value")
         self.update()
+        self.first_png = bytes(self.image.value)
 
     def values(self) -> dict[str, Any]:
         return {**self.fixed, **{name: c.value for name, c in self.controls.items()}}
 
     def update(self, change: object = None) -> DemoResult:
-        result = self.callback(**self.values())
+        """Compute, draw and send one frame: the picture first, then the readout, so that both
+        reach the browser together (a few ms apart), after all the work is done."""
+        result = self.callback(**self.values(), plot=self._live)
+        self._live = result.plot
+        png = result.plot.png()
         self.result = result
+        self.image.value = png
         self.readout.value = result.readout
-        self.image.value = gp.figure_png(result.figure)
-        plt.close(result.figure)
         return result
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle["image/png"] = base64.b64encode(self.first_png).decode("ascii")
+        bundle["text/plain"] = f"{self.title} (interactive: run the notebook to move its sliders)"
+        return bundle
 
 
 def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = None):
@@ -94,7 +121,7 @@ def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = 
             description=description,
             style=style,
             layout=layout,
-            continuous_update=False,
+            continuous_update=True,
         )
     return widgets.FloatSlider(
         value=value,
@@ -105,7 +132,7 @@ def _slider(kind: str, value, lo, hi, step, description: str, fmt: str | None = 
         readout_format=fmt or ".2f",
         style=style,
         layout=layout,
-        continuous_update=False,
+        continuous_update=True,
     )
 
 
@@ -135,17 +162,22 @@ def tasks_state(
 
 
 def tasks_callback(
-    k_shot: int = 10, spread: float = 0.5, disagree_frac: float = 0.34, kind: str = "flip"
+    k_shot: int = 10,
+    spread: float = 0.5,
+    disagree_frac: float = 0.34,
+    kind: str = "flip",
+    plot: gp.TaskPanelsPlot | None = None,
 ) -> DemoResult:
     batch = tasks_state(k_shot, spread, disagree_frac, kind)
-    fig = gp.plot_task_panels(batch, TASK_DEMO_MEAN)
+    plot = plot or gp.TaskPanelsPlot(TASK_DEMO_N, TASK_DEMO_MEAN)
+    plot.update(batch)
     bad = [f"T{i + 1}" for i in np.flatnonzero(batch.disagreeing)]
     readout = (
         f"{batch.n_tasks} tasks &middot; k = {k_shot} support points each &middot; "
         f"spread {spread:.2f} &middot; disagreeing ({gp.STYLE[kind].name}): "
         f"{', '.join(bad) if bad else 'none'}"
     )
-    return DemoResult(batch, readout, fig)
+    return DemoResult(batch, readout, plot)
 
 
 def tasks_demo() -> Demo:
@@ -225,8 +257,10 @@ def dissent_state(angle_deg: float = 150.0, length: float = 1.0, n_agree: int = 
 def dissent_weight_curve(
     length: float, n_agree: int, angles: np.ndarray | None = None
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The dissenter's weight as a function of its angle, for every weighting."""
-    angles = np.linspace(0.0, 180.0, 181) if angles is None else angles
+    """The dissenter's weight as a function of its angle, for every weighting (0°..180° in
+    steps of 1° by default, cached: moving the angle slider only looks the curve up)."""
+    if angles is None:
+        return _default_weight_curve(round(float(length), 6), int(n_agree))
     curves: dict[str, list[float]] = {"uniform": [], "agreement": [], "chapter": []}
     for a in angles:
         s = dissent_state(float(a), length, n_agree)
@@ -235,10 +269,34 @@ def dissent_weight_curve(
     return angles, {k: np.array(v) for k, v in curves.items()}
 
 
-def dissent_callback(angle_deg: float = 150.0, length: float = 1.0, n_agree: int = 3) -> DemoResult:
+@lru_cache(maxsize=512)
+def _default_weight_curve(length: float, n_agree: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    return dissent_weight_curve(length, n_agree, np.linspace(0.0, 180.0, 181))
+
+
+@lru_cache(maxsize=16)
+def dissent_weight_range(n_agree: int) -> tuple[float, float]:
+    """Every weight the demo can show with ``n_agree`` agreeing tasks lies in this range (the
+    sliders' whole grid, with a margin): the weight axes stay still while the sliders move."""
+    lo, hi = 0.0, 0.0
+    for length in np.arange(0.1, 4.05, 0.1):
+        for angle in np.arange(0.0, 180.5, 5.0):
+            for w in dissent_state(float(angle), float(length), n_agree).weights.values():
+                lo, hi = min(lo, float(w.min())), max(hi, float(w.max()))
+    margin = 0.08 * (hi - lo)
+    return lo - margin, hi + margin
+
+
+def dissent_callback(
+    angle_deg: float = 150.0,
+    length: float = 1.0,
+    n_agree: int = 3,
+    plot: gp.DissentPlot | None = None,
+) -> DemoResult:
     state = dissent_state(angle_deg, length, n_agree)
     angles, curves = dissent_weight_curve(length, n_agree)
-    fig = gp.plot_dissent(
+    plot = plot or gp.DissentPlot()
+    plot.update(
         state.updates,
         state.weights,
         state.uniform_step,
@@ -247,6 +305,7 @@ def dissent_callback(angle_deg: float = 150.0, length: float = 1.0, n_agree: int
         angles,
         curves,
         state.zero_angle,
+        dissent_weight_range(n_agree),
     )
     w = state.weights
     if state.zero_angle is None:
@@ -263,7 +322,7 @@ def dissent_callback(angle_deg: float = 150.0, length: float = 1.0, n_agree: int
         f"({name['chapter']}), {w['uniform'][-1]:.3f} ({name['uniform']}). "
         f"Its {name['agreement']} weight {crossing}."
     )
-    return DemoResult(state, readout, fig)
+    return DemoResult(state, readout, plot)
 
 
 def dissent_demo() -> Demo:
@@ -305,76 +364,158 @@ class TrainingRuns:
     accuracy_before: float  # the same from θ = 0 (no meta-training)
 
 
-@lru_cache(maxsize=64)
 def training_state(
     disagree_frac: float = 0.25, algorithm: str = "maml", kind: str = "flip", seed: int = 0
 ) -> TrainingRuns:
     """Meta-train twice from θ = 0 (same seed, same tasks), uniform and agreement weights.
 
-    Cached: each slider position is trained once (about 0.1 s), then redrawn instantly.
+    Cached: each slider position and seed is trained once (about 0.1 s), then redrawn
+    instantly (see :func:`training_runs`).
     """
+    return training_runs(disagree_frac, algorithm, kind, (seed,))[0]
+
+
+_TRAINED: dict[tuple[float, str, str, int], TrainingRuns] = {}
+training_state.cache_clear = _TRAINED.clear  # type: ignore[attr-defined]
+
+# The seeds whose spread the training demos show; seed s draws from default_rng(s), (s + 1) and
+# (s + 1000), so these share no stream.
+TRAINING_SEEDS = (0, 10, 20)
+
+
+def training_runs(
+    disagree_frac: float, algorithm: str, kind: str, seeds: tuple[int, ...] = TRAINING_SEEDS
+) -> tuple[TrainingRuns, ...]:
+    """:func:`training_state` for each seed. The seeds not yet cached are trained together,
+    one stacked run per seed (``gc.train`` with many runs: the same numbers as alone, in about
+    the time of one)."""
+    frac = round(float(disagree_frac), 3)
+    missing = [s for s in dict.fromkeys(seeds) if (frac, algorithm, kind, s) not in _TRAINED]
+    if missing:
+        for seed, runs in zip(missing, _train_seeds(frac, algorithm, kind, missing), strict=True):
+            _TRAINED[(frac, algorithm, kind, seed)] = runs
+    return tuple(_TRAINED[(frac, algorithm, kind, s)] for s in seeds)
+
+
+def _train_seeds(
+    disagree_frac: float, algorithm: str, kind: str, seeds: list[int]
+) -> list[TrainingRuns]:
     s = TRAINING_SETUP
-    family = gt.LogisticTaskFamily.create(
-        np.random.default_rng(seed), s["dim"], s["norm"], s["spread"], disagree_frac, kind
-    )
-
-    def sampler(rng: np.random.Generator) -> gt.TaskBatch:
-        return family.sample(rng, s["n_tasks"], s["k_shot"], s["q_query"])
-
-    held_out = family.clean().sample(
-        np.random.default_rng(seed + 1000), s["eval_tasks"], s["k_shot"], 20
-    )
-    histories, accuracy = {}, {}
+    families = [
+        gt.LogisticTaskFamily.create(
+            np.random.default_rng(seed), s["dim"], s["norm"], s["spread"], disagree_frac, kind
+        )
+        for seed in seeds
+    ]
+    held_out = [
+        family.clean().sample(np.random.default_rng(seed + 1000), s["eval_tasks"], s["k_shot"], 20)
+        for seed, family in zip(seeds, families, strict=True)
+    ]
+    histories: list[dict[str, gc.History]] = [{} for _ in seeds]
+    accuracy: list[dict[str, float]] = [{} for _ in seeds]
     for weighting in ("uniform", "agreement"):
-        theta, hist = gc.train(
-            np.zeros(s["dim"]),
+        rngs = [np.random.default_rng(seed + 1) for seed in seeds]
+        family_of = {id(rng): family for rng, family in zip(rngs, families, strict=True)}
+
+        def sampler(rng: np.random.Generator, family_of=family_of) -> gt.TaskBatch:
+            # each run samples its own seed's family
+            return family_of[id(rng)].sample(rng, s["n_tasks"], s["k_shot"], s["q_query"])
+
+        thetas, hist = gc.train(
+            np.zeros((len(seeds), s["dim"])),
             sampler,
-            np.random.default_rng(seed + 1),
+            rngs,
             s["iterations"],
             s["alpha"],
             s["beta"][algorithm],
             algorithm,
             weighting,
         )
-        histories[weighting] = hist
-        accuracy[weighting] = float(
-            gc.evaluate(theta, held_out, s["alpha"], 1)["accuracy"][1].mean()
-        )
-    before = float(gc.evaluate(np.zeros(s["dim"]), held_out, s["alpha"], 1)["accuracy"][1].mean())
-    return TrainingRuns(histories, accuracy, before)
+        for r, theta in enumerate(thetas):
+            columns = (hist.loss_before, hist.loss_after, hist.weights, hist.disagreeing)
+            histories[r][weighting] = gc.History(
+                *(column[:, r] for column in columns), hist.task_loss_after[:, r]
+            )
+            evaluation = gc.evaluate(theta, held_out[r], s["alpha"], 1)
+            accuracy[r][weighting] = float(evaluation["accuracy"][1].mean())
+    before = [
+        float(gc.evaluate(np.zeros(s["dim"]), tasks, s["alpha"], 1)["accuracy"][1].mean())
+        for tasks in held_out
+    ]
+    return [TrainingRuns(h, a, b) for h, a, b in zip(histories, accuracy, before, strict=True)]
+
+
+@dataclass(frozen=True)
+class TrainingSpread:
+    """:func:`training_state` for every seed of :data:`TRAINING_SEEDS`: its spread shows how
+    much of a difference between the weightings one seed's noise could make."""
+
+    runs: tuple[TrainingRuns, ...]
+
+    @property
+    def histories(self) -> dict[str, tuple[gc.History, ...]]:
+        return {w: tuple(r.histories[w] for r in self.runs) for w in self.runs[0].histories}
+
+    @property
+    def accuracy(self) -> dict[str, np.ndarray]:
+        """Per weighting, the clean held-out accuracy of each seed."""
+        return {w: np.array([r.accuracy[w] for r in self.runs]) for w in self.runs[0].accuracy}
+
+    @property
+    def accuracy_before(self) -> np.ndarray:
+        return np.array([r.accuracy_before for r in self.runs])
+
+
+def training_spread(
+    disagree_frac: float = 0.25, algorithm: str = "maml", kind: str = "flip"
+) -> TrainingSpread:
+    return TrainingSpread(training_runs(disagree_frac, algorithm, kind, TRAINING_SEEDS))
+
+
+def _mean_range(values: np.ndarray, fmt: str = ".3f") -> str:
+    return f"{values.mean():{fmt}} [{values.min():{fmt}}, {values.max():{fmt}}]"
 
 
 def training_callback(
-    disagree_frac: float = 0.25, algorithm: str = "maml", kind: str = "flip"
+    disagree_frac: float = 0.25,
+    algorithm: str = "maml",
+    kind: str = "flip",
+    plot: gp.TrainingPlot | None = None,
 ) -> DemoResult:
-    runs = training_state(round(float(disagree_frac), 3), algorithm, kind)
-    fig = gp.plot_training(runs.histories, algorithm, disagree_frac, kind)
-    acc = runs.accuracy
+    spread = training_spread(disagree_frac, algorithm, kind)
+    plot = plot or gp.TrainingPlot(algorithm)
+    plot.update(spread.histories, disagree_frac, kind)
+    acc = spread.accuracy
     gain = acc["agreement"] - acc["uniform"]
-    h = runs.histories["agreement"]
-    w_good = float(np.mean(h.weights[~h.disagreeing]))
-    if h.disagreeing.any():
-        bad_text = f"disagreeing {float(np.mean(h.weights[h.disagreeing])):+.3f}"
+    ga = spread.histories["agreement"]
+    w_good = np.array([np.mean(h.weights[~h.disagreeing]) for h in ga])
+    if ga[0].disagreeing.any():
+        w_bad = np.array([np.mean(h.weights[h.disagreeing]) for h in ga])
+        bad_text = f"disagreeing {_mean_range(w_bad, '+.3f')}"
     else:
         bad_text = "no disagreeing tasks"
-    scores = ", ".join(f"{gp.STYLE[w].name} <b>{a:.3f}</b>" for w, a in acc.items())
+    scores = ", ".join(f"{gp.STYLE[w].short} <b>{_mean_range(a)}</b>" for w, a in acc.items())
     readout = (
         f"{gp.STYLE[algorithm].name}, {disagree_frac:.3f} of each batch disagreeing "
-        f"({gp.STYLE[kind].name}). Clean held-out accuracy after 1 step: {scores} "
-        f"({gain:+.3f}); no meta-training {runs.accuracy_before:.3f}. "
-        f"Mean GA weight: agreeing {w_good:+.3f}, {bad_text}."
+        f"({gp.STYLE[kind].name}); mean [min, max] over {len(TRAINING_SEEDS)} seeds. "
+        f"Clean held-out accuracy after 1 step: {scores}; GA &minus; uniform "
+        f"{_mean_range(gain, '+.3f')}, GA ahead in {int((gain > 0).sum())} of "
+        f"{len(gain)} seeds; no meta-training {spread.accuracy_before.mean():.3f}. "
+        f"Mean GA weight: agreeing {_mean_range(w_good, '+.3f')}, {bad_text}."
     )
-    return DemoResult(runs, readout, fig)
+    return DemoResult(spread, readout, plot)
 
 
 TRAINING_FRACTIONS = (0.0, 0.125, 0.25, 0.375, 0.5)  # the slider's positions
 
 
 def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
-    # Train every slider position now (about 0.1 s each), so that moving a slider only redraws.
+    # Train every slider position and seed now (about 0.1 s each), so that moving a slider only
+    # redraws, and fit the plot's axes to all of them, so that they stay still.
+    plot = gp.TrainingPlot(algorithm)
     for kind in gt.DISAGREEMENTS:
         for frac in TRAINING_FRACTIONS:
-            training_state(frac, algorithm, kind)
+            plot.include(training_spread(frac, algorithm, kind).histories)
     demo = Demo(
         f"Demo {number} - {gp.STYLE[algorithm].name} with uniform vs gradient-agreement weights",
         {
@@ -391,6 +532,7 @@ def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
         },
         training_callback,
         fixed={"algorithm": algorithm},
+        plot=plot,
     )
     return demo
 
@@ -400,6 +542,9 @@ def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
+SINE_MAX_STEPS = 5  # the steps slider's end: the demo shows the error after 0..5 steps
+
+
 @dataclass(frozen=True)
 class SineFitState:
     x: np.ndarray
@@ -407,6 +552,19 @@ class SineFitState:
     support: tuple[np.ndarray, np.ndarray]
     fits: dict[str, np.ndarray]  # name -> prediction on x after `steps` steps
     losses: dict[str, float]  # name -> MSE on the query grid
+    mse_by_step: dict[str, np.ndarray]  # name -> MSE after 0, 1, ..., max(steps, 5) steps
+
+
+@lru_cache(maxsize=2)
+def _sine_init(path: Path, mtime_ns: int) -> dict[str, Any]:
+    return gr.load_sine_init(path)
+
+
+def sine_init() -> dict[str, Any]:
+    """The stored initialisations (:func:`gaml_runs.load_sine_init`: the network is
+    ``["model"]``), read again only when the file changed."""
+    path = gr.SINE_INIT_FILE
+    return _sine_init(path, path.stat().st_mtime_ns)
 
 
 def sine_fit_state(
@@ -415,10 +573,10 @@ def sine_fit_state(
     """Adapt each initialisation to one new sine from 10 points, ``steps`` SGD steps.
 
     The initialisations are those ``scripts/run_experiments.py`` stored
-    (:func:`gaml_runs.load_sine_init`).
+    (:func:`gaml_runs.load_sine_init`), adapted in the network they were trained in.
     """
-    inits = gr.load_sine_init()
-    model = gc.MLPModel(int(inits["hidden"]))
+    inits = sine_init()
+    model = inits["model"]
     alpha = float(inits["alpha"])
     batch = gt.sample_sine_tasks(
         np.random.default_rng(10_000 + task),
@@ -431,29 +589,42 @@ def sine_fit_state(
     x = np.linspace(-5, 5, 200)[:, None]
     amp, phase = batch.info["amplitude"][0], batch.info["phase"][0]
     truth = amp * np.sin(x[:, 0] + phase)
-    fits, losses = {}, {}
+    fits, losses, by_step = {}, {}, {}
     for name in names:
-        path = gc.inner_loop(model, inits[name], batch.X_train[0], batch.y_train[0], alpha, steps)
-        fits[name] = model.predict(path[-1], x)
-        losses[name] = float(np.mean((fits[name] - truth) ** 2))
-    return SineFitState(x[:, 0], truth, (batch.X_train[0, :, 0], batch.y_train[0]), fits, losses)
+        path = gc.inner_loop(
+            model,
+            inits[name],
+            batch.X_train[0],
+            batch.y_train[0],
+            alpha,
+            max(steps, SINE_MAX_STEPS),
+        )
+        preds = model.predict(np.stack(path), x)
+        by_step[name] = np.mean((preds - truth) ** 2, axis=-1)
+        fits[name] = preds[steps]
+        losses[name] = float(by_step[name][steps])
+    support = (batch.X_train[0, :, 0], batch.y_train[0])
+    return SineFitState(x[:, 0], truth, support, fits, losses, by_step)
 
 
-def sine_fit_callback(steps: int = 5, task: int = 0) -> DemoResult:
+def sine_fit_callback(
+    steps: int = 5, task: int = 0, plot: gp.SineFitPlot | None = None
+) -> DemoResult:
     state = sine_fit_state(steps, task)
-    fig = gp.plot_sine_adaptation(state.x, state.truth, state.support, state.fits, steps)
+    plot = plot or gp.SineFitPlot(list(state.fits), SINE_MAX_STEPS)
+    plot.update(state.x, state.truth, state.support, state.fits, state.mse_by_step, steps)
     parts = [f"{gp.pretty(name)} <b>{loss:.3f}</b>" for name, loss in state.losses.items()]
     readout = f"After {steps} step(s) on 10 points, mean squared error on [-5, 5]: " + ", ".join(
         parts
     )
-    return DemoResult(state, readout, fig)
+    return DemoResult(state, readout, plot)
 
 
 def sine_fit_demo() -> Demo:
     return Demo(
         "Demo 4.2 - adapting to a new sine from 10 points",
         {
-            "steps": _slider("int", 2, 0, 5, 1, "inner steps"),
+            "steps": _slider("int", 2, 0, SINE_MAX_STEPS, 1, "inner steps"),
             "task": _slider("int", 0, 0, 9, 1, "which new sine"),
         },
         sine_fit_callback,

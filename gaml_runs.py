@@ -676,6 +676,13 @@ def save_sine_init(path: Path, thetas: dict[str, np.ndarray], config: SineConfig
 
 
 def load_sine_init(path: Path | str | None = None) -> dict[str, Any]:
-    """The learned sine initialisations of one seed: ``{method: theta}`` plus the settings."""
+    """The learned sine initialisations of one seed: ``{method: theta}`` plus the settings.
+
+    Also ``"activation"`` (the stored one, "relu" for a file that does not name it) and
+    ``"model"``: the network the initialisations belong to, ``MLPModel(hidden, activation)``.
+    """
     with np.load(SINE_INIT_FILE if path is None else Path(path)) as data:
-        return {key: data[key] for key in data.files}
+        init: dict[str, Any] = {key: data[key] for key in data.files}
+    init["activation"] = str(init["activation"].item()) if "activation" in init else "relu"
+    init["model"] = gc.MLPModel(int(init["hidden"]), init["activation"])
+    return init

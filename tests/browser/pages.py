@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
+import os
 import re
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -26,6 +29,12 @@ RUN_ALL_TIMEOUT_MS = 180_000
 REDRAW_TIMEOUT_MS = 30_000
 SLIDER_KEY_PRESSES = 3
 STABLE_MS = 750  # a demo's state must not change for this long before it is judged
+# Frame times: key presses, one at a time, on each demo's first slider (GAML_FRAME_PRESSES).
+FRAME_PRESSES = int(os.environ.get("GAML_FRAME_PRESSES", "12"))
+# A loose bound on the median time from a key press to the new image, for CI on a shared
+# 2-core machine (the issue's target is 100 ms: the report in artifacts/ gives the real number).
+FRAME_MEDIAN_BOUND_MS = float(os.environ.get("GAML_FRAME_BOUND_MS", "1000"))
+FRAME_REPORT = ARTIFACTS_DIR / "frame_times.jsonl"
 
 # Text that a rendered widget view never contains when it worked.
 WIDGET_FAILURE_TEXTS = ("Loading widget", "Error displaying widget", "Failed to load model")
@@ -214,6 +223,9 @@ def exercise_demo(page, demo, index: int, artifact_prefix: str | None = None) ->
     outcome = DemoOutcome(index, before, after, key, slider_before, slider_after)
 
     problems = demo_problems(after)
+    shown = demo.evaluate(load_js("demo_text_scale"))
+    if shown["scale"] < 0.98:  # the figures are drawn at the size they are shown, text >= body
+        problems.append(f"the plot is shown at {shown['scale']:.2f} of its size: text too small")
     if slider_after == slider_before:
         problems.append("the slider did not move (keyboard focus on .noUi-handle failed?)")
     if after["readout"] == before["readout"]:
@@ -232,14 +244,93 @@ def exercise_demo(page, demo, index: int, artifact_prefix: str | None = None) ->
     return outcome
 
 
+@dataclass
+class FrameTimes:
+    """Milliseconds from each key press on a demo's first slider to its new image / readout."""
+
+    where: str
+    demo: str
+    image_ms: list[float] = field(default_factory=list)
+    readout_ms: list[float] = field(default_factory=list)
+    missed: int = 0  # presses whose frame did not arrive in time
+
+    @property
+    def skew_ms(self) -> list[float]:
+        """How much later the image came than the readout (negative: earlier)."""
+        return [i - r for i, r in zip(self.image_ms, self.readout_ms, strict=True)]
+
+    def summary(self) -> dict:
+        def stats(values):
+            return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+        out = {"where": self.where, "demo": self.demo, "frames": len(self.image_ms)}
+        if self.image_ms:
+            out |= {"image": stats(self.image_ms), "readout": stats(self.readout_ms)}
+            out["skew"] = stats(self.skew_ms)
+        out["missed"] = self.missed
+        return out
+
+    def describe(self) -> str:
+        s = self.summary()
+        if not self.image_ms:
+            return f"{self.where} {self.demo!r}: no frame measured ({self.missed} missed)"
+        return (
+            f"{self.where} {self.demo!r}: key press -> new image median {s['image']['median']} "
+            f"ms, max {s['image']['max']} ms; -> readout median {s['readout']['median']} ms; "
+            f"image after readout by median {s['skew']['median']} ms, max {s['skew']['max']} "
+            f"ms ({s['frames']} frames, {self.missed} missed)"
+        )
+
+
+def measure_frame_times(page, demo, where: str, presses: int = FRAME_PRESSES) -> FrameTimes:
+    """Press an arrow key on the first slider ``presses`` times, each time waiting for the new
+    image and readout (js/demo_frame_watch.js), reversing at the ends of the slider."""
+    header = demo.locator(".widget-html-content").first.inner_text().strip()
+    times = FrameTimes(where, header)
+    handle = demo.locator(".noUi-handle").first
+    handle.focus()
+    key = "ArrowRight"
+    for _ in range(presses):
+        value, lo, hi = (handle.get_attribute(f"aria-value{a}") for a in ("now", "min", "max"))
+        with contextlib.suppress(TypeError, ValueError):
+            if float(value) >= float(hi):
+                key = "ArrowLeft"
+            elif float(value) <= float(lo):
+                key = "ArrowRight"
+        demo.evaluate(load_js("demo_frame_watch"))
+        handle.press(key)
+        try:
+            rec = page.wait_for_function(
+                load_js("demo_frame_result"), arg=demo.element_handle(), timeout=10_000
+            ).json_value()
+        except Exception:  # Playwright TimeoutError
+            times.missed += 1
+            continue
+        times.image_ms.append(rec["image"] - rec["key"])
+        times.readout_ms.append(rec["readout"] - rec["key"])
+        page.wait_for_timeout(150)  # let the kernel go idle before the next press
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    with FRAME_REPORT.open("a") as report:
+        report.write(json.dumps({**times.summary(), "raw": asdict(times)}) + "\n")
+    return times
+
+
 def exercise_all_demos(page, root_locator, artifact_prefix=None) -> list[DemoOutcome]:
-    """``exercise_demo`` on every .gaml-demo under ``root_locator``; all failures together."""
+    """``exercise_demo`` on every .gaml-demo under ``root_locator``, then its frame times
+    (``measure_frame_times``, printed and kept in artifacts/frame_times.jsonl); all failures
+    together."""
     demos = root_locator.locator(".gaml-demo")
     outcomes = []
     failures = []
     for i in range(demos.count()):
         try:
             outcomes.append(exercise_demo(page, demos.nth(i), i, artifact_prefix))
+            times = measure_frame_times(page, demos.nth(i), artifact_prefix or "page")
+            print(times.describe())
+            if times.missed or not times.image_ms:
+                failures.append(f"demo #{i}: {times.missed} of its frames did not arrive")
+            elif statistics.median(times.image_ms) > FRAME_MEDIAN_BOUND_MS:
+                failures.append(f"demo #{i}: frames too slow: {times.describe()}")
         except AssertionError as exc:
             failures.append(str(exc))
     if failures:

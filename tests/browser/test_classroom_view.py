@@ -1,0 +1,103 @@
+"""The classroom page as a projector shows it, and a slider dragged like a presenter drags it.
+
+* At 1280 × 720 and 1920 × 1080 each demo (title, sliders, readout and plot) fits the screen,
+  and its plot is shown at least at its natural size, so the plot's text is at least as large
+  as the page's body text. Screenshots: artifacts/classroom-WxH-demoN.png.
+* Dragging the first demo's slider quickly with the mouse: the plot follows while dragging,
+  values that come faster than frames are dropped (fewer frames than values), nothing queues
+  up after the release, and the last frame shows the last value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+import pages
+import pytest
+import servers
+
+import gaml_plots as gp
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = servers.classroom_notebooks()
+SCREENS = ((1280, 720), (1920, 1080))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[servers.notebook_id(p) for p in NOTEBOOKS])
+def test_classroom_fits_the_projector_and_follows_a_drag(notebook, voila_server, browser_page):
+    page = browser_page
+    with voila_server(notebook) as server:
+        try:
+            pages.open_voila(page, f"{server.url}/")
+            demos = page.locator(".gaml-demo")
+            with contextlib.suppress(Exception):
+                demos.first.wait_for(timeout=pages.REDRAW_TIMEOUT_MS)
+            assert demos.count() >= 1
+            problems = []
+            for width, height in SCREENS:
+                page.set_viewport_size({"width": width, "height": height})
+                for i in range(demos.count()):
+                    problems += check_fits(page, demos.nth(i), i, width, height)
+            assert not problems, "\n".join(problems)
+            check_drag(page, demos.first)
+        except BaseException:
+            pages.report_failure(page, f"classroom-{notebook.stem}")
+            raise
+
+
+def check_fits(page, demo, index: int, width: int, height: int) -> list[str]:
+    demo.evaluate("(d) => d.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(200)
+    box = demo.bounding_box()
+    pages.ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(pages.ARTIFACTS_DIR / f"classroom-{width}x{height}-demo{index}.png"))
+    shown = demo.evaluate(pages.load_js("demo_text_scale"))
+    where = f"{width}x{height} demo #{index}"
+    problems = []
+    if box["height"] > height or box["width"] > width:
+        problems.append(f"{where}: {box['width']:.0f} x {box['height']:.0f} px does not fit")
+    text_px = gp.LIVE_TEXT_PX * shown["scale"]
+    if text_px + 0.5 < shown["bodyPx"]:
+        problems.append(
+            f"{where}: plot text {text_px:.1f} px (image at {shown['scale']:.2f} of its "
+            f"{shown['naturalWidth']} px) is smaller than the body text {shown['bodyPx']} px"
+        )
+    return problems
+
+
+def check_drag(page, demo) -> None:
+    """Drag the first slider's handle across its track in small, fast mouse moves."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    demo.evaluate("(d) => d.scrollIntoView({block: 'start'})")
+    handle = demo.locator(".noUi-handle").first
+    track = demo.locator(".noUi-target").first.bounding_box()
+    start = handle.bounding_box()
+    x0, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    demo.evaluate(pages.load_js("demo_drag_watch"))
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    left, right = track["x"] + 2, track["x"] + track["width"] - 2
+    for x in [*range(int(x0), int(left), -6), *range(int(left), int(right), 6)]:
+        page.mouse.move(x, y)
+        page.wait_for_timeout(8)
+    page.mouse.up()
+    pages.wait_stable(page, demo, timeout_ms=pages.REDRAW_TIMEOUT_MS)
+    rec = demo.evaluate(pages.load_js("demo_drag_result"))
+    values, images, released = rec["values"], rec["images"], rec["released"]
+    final = handle.get_attribute("aria-valuenow")
+    during = [t for t, _ in images if t <= released]
+    after = [t for t, _ in images if t > released]
+    summary = (
+        f"drag: {len(values)} values, {len(images)} frames ({len(during)} while dragging, "
+        f"{len(after)} after the release); final value {final}"
+    )
+    print(summary)
+    assert len(values) >= 20, summary
+    assert len(during) >= 3, "the plot follows while the slider is dragged: " + summary
+    assert len(images) < len(values), "values faster than frames are dropped: " + summary
+    assert len(after) <= 2, "no queue of frames after the release: " + summary
+    readout = demo.locator(".gaml-readout").inner_text()
+    number = re.search(r"at (\d+)", readout)
+    assert number and float(number.group(1)) == pytest.approx(float(final)), (readout, final)
