@@ -599,8 +599,8 @@ def plot_heldout_curves(
 # ---------------------------------------------------------------------------------------------
 
 LIVE_DPI = 100
-LIVE_WIDTH_PX = 1000  # fits a JupyterLab output area and a Voilà page at 1280 × 720 unscaled
-LIVE_TEXT_PX = 14  # the smallest text in a demo figure: the body text of JupyterLab and Voilà
+LIVE_WIDTH_PX = 960  # fits a JupyterLab output area (file browser open) at 1400 px, unscaled
+LIVE_TEXT_PX = 15  # the smallest text in a demo figure: JupyterLab's and Voilà's body text is 14 px
 
 
 def _pt(px: float) -> float:

@@ -163,6 +163,20 @@ def demo_problems(state: dict) -> list[str]:
     return problems
 
 
+def plot_text_problems(demo) -> list[str]:
+    """The plot's smallest text, as shown, must be as large as the page's body text."""
+    import gaml_plots  # the project's figures: their smallest text at natural size
+
+    shown = demo.evaluate(load_js("demo_text_scale"))
+    text_px = gaml_plots.LIVE_TEXT_PX * shown["scale"]
+    if text_px + 0.5 >= shown["bodyPx"]:
+        return []
+    return [
+        f"plot text {text_px:.1f} px (image shown at {shown['scale']:.2f} of its "
+        f"{shown['naturalWidth']} px) is smaller than the body text ({shown['bodyPx']} px)"
+    ]
+
+
 def wait_stable(page, demo, *, stable_ms: int = STABLE_MS, timeout_ms: int) -> dict:
     """Poll the demo until its state (readout, images) stays the same for ``stable_ms``.
 
@@ -223,9 +237,7 @@ def exercise_demo(page, demo, index: int, artifact_prefix: str | None = None) ->
     outcome = DemoOutcome(index, before, after, key, slider_before, slider_after)
 
     problems = demo_problems(after)
-    shown = demo.evaluate(load_js("demo_text_scale"))
-    if shown["scale"] < 0.98:  # the figures are drawn at the size they are shown, text >= body
-        problems.append(f"the plot is shown at {shown['scale']:.2f} of its size: text too small")
+    problems += plot_text_problems(demo)
     if slider_after == slider_before:
         problems.append("the slider did not move (keyboard focus on .noUi-handle failed?)")
     if after["readout"] == before["readout"]:

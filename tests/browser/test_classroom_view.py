@@ -17,8 +17,6 @@ import pages
 import pytest
 import servers
 
-import gaml_plots as gp
-
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = servers.classroom_notebooks()
@@ -53,17 +51,10 @@ def check_fits(page, demo, index: int, width: int, height: int) -> list[str]:
     box = demo.bounding_box()
     pages.ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(pages.ARTIFACTS_DIR / f"classroom-{width}x{height}-demo{index}.png"))
-    shown = demo.evaluate(pages.load_js("demo_text_scale"))
     where = f"{width}x{height} demo #{index}"
-    problems = []
+    problems = [f"{where}: {p}" for p in pages.plot_text_problems(demo)]
     if box["height"] > height or box["width"] > width:
         problems.append(f"{where}: {box['width']:.0f} x {box['height']:.0f} px does not fit")
-    text_px = gp.LIVE_TEXT_PX * shown["scale"]
-    if text_px + 0.5 < shown["bodyPx"]:
-        problems.append(
-            f"{where}: plot text {text_px:.1f} px (image at {shown['scale']:.2f} of its "
-            f"{shown['naturalWidth']} px) is smaller than the body text {shown['bodyPx']} px"
-        )
     return problems
 
 
