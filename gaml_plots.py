@@ -7,8 +7,11 @@ the evidence figures of notebook 06 (:mod:`gaml_evidence_figures`), its tables
 (:mod:`gaml_evidence`) and the demos' readouts (:mod:`gaml_demos`).
 
 Each plot function takes numbers and returns a ``matplotlib.figure.Figure`` (it never calls
-``plt.show``), so tests can inspect what was drawn without a browser. Colours are chosen to
-stay distinct in grey (dark / mid / light), and every line also differs by style or marker.
+``plt.show``), so tests can inspect what was drawn without a browser. The slider demos' figures
+are :class:`LivePlot` classes instead (:class:`DissentPlot`, :class:`TrainingPlot`,
+:class:`TaskPanelsPlot`, :class:`SineFitPlot`): built once, updated in place and redrawn fast.
+Colours are chosen to stay distinct in grey (dark / mid / light), and every line also differs by
+style or marker.
 """
 
 from __future__ import annotations
@@ -46,22 +49,17 @@ __all__ = [
     "Style",
     "TaskPanelsPlot",
     "TrainingPlot",
-    "bar_weights",
     "close",
-    "figure_png",
     "label_axes",
     "legends_clear_of_data",
     "method_label",
     "min_text_px",
     "new_figure",
-    "plot_dissent",
     "plot_gram",
     "plot_heldout_curves",
     "plot_meta_gradient_check",
     "plot_printed_vs_expected",
-    "plot_sine_adaptation",
     "plot_sine_tasks",
-    "plot_task_panels",
     "plot_training",
     "png_bytes",
     "pretty",
@@ -182,13 +180,6 @@ def close(fig: Figure) -> None:
     plt.close(fig)
 
 
-def figure_png(fig: Figure, dpi: int = 90) -> bytes:
-    """The figure as PNG bytes (what the slider demos send to the browser)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
 def new_figure(ncols: int = 1, width: float = 7.0, height: float = 4.0, **kw) -> tuple:
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), **kw)
     return fig, axes
@@ -200,77 +191,6 @@ def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str, **legend: Any) ->
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(**legend)
-
-
-def bar_weights(
-    ax,
-    weights: dict[str, np.ndarray],
-    disagreeing: Sequence[bool] | None = None,
-    title: str = "Each task's weight",
-) -> None:
-    """Grouped bars: one group per task, one bar per weighting; dissenting tasks labelled."""
-    names = list(weights)
-    n = len(next(iter(weights.values())))
-    width = 0.8 / len(names)
-    x = np.arange(n)
-    for j, name in enumerate(names):
-        ax.bar(
-            x + (j - (len(names) - 1) / 2) * width,
-            weights[name],
-            width,
-            **STYLE[name].bar(linewidth=0.5),
-        )
-    ax.axhline(0, color="black", linewidth=0.8)
-    labels = [f"T{i + 1}" for i in range(n)]
-    if disagreeing is not None:
-        labels = [
-            lab + ("\n(dissent)" if bad else "")
-            for lab, bad in zip(labels, disagreeing, strict=True)
-        ]
-    ax.set_xticks(x, labels)
-    label_axes(ax, "task", "weight w_i (unitless)", title, loc="best")
-
-
-def plot_task_panels(batch, mean: np.ndarray) -> Figure:
-    """One panel per 2-D logistic task: support points by label and the task's true boundary.
-
-    Disagreeing tasks get an orange frame. Boundaries are the lines xᵀw_i = 0.
-    """
-    n = batch.n_tasks
-    cols = 3
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(9.0, 3.0 * rows), sharex=True, sharey=True)
-    axes = np.atleast_1d(axes).ravel()
-    grid = np.linspace(-3, 3, 2)
-    for i, ax in enumerate(axes):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        X, y = batch.X_train[i], batch.y_train[i]
-        w = batch.info["weights"][i]
-        ax.scatter(X[y == 1, 0], X[y == 1, 1], marker="o", color=AGREE, s=22, label="y = 1")
-        ax.scatter(X[y == 0, 0], X[y == 0, 1], marker="x", color=DISSENT, s=22, label="y = 0")
-        for vec, style, lab in ((w, "-", "task boundary"), (mean, ":", "family mean w̄")):
-            # the boundary xᵀvec = 0 is the line through 0 perpendicular to vec
-            perp = np.array([-vec[1], vec[0]]) / max(np.linalg.norm(vec), 1e-12)
-            ax.plot(grid * perp[0] * 2, grid * perp[1] * 2, style, color=TRUTH, lw=1.2, label=lab)
-        bad = bool(batch.disagreeing[i])
-        ax.set_title(f"T{i + 1}" + (" - disagrees" if bad else ""), color=DISSENT if bad else "k")
-        if bad:
-            for spine in ax.spines.values():
-                spine.set_edgecolor(DISSENT)
-                spine.set_linewidth(2.5)
-        ax.set_xlim(-3, 3)
-        ax.set_ylim(-3, 3)
-        ax.set_aspect("equal")
-        if i % cols == 0:
-            ax.set_ylabel("feature x₂ (unitless)")
-        if i >= n - cols:
-            ax.set_xlabel("feature x₁ (unitless)")
-    axes[0].legend(loc="lower left", fontsize=7, framealpha=0.9)
-    fig.suptitle("Support sets of a batch of 2-D logistic tasks (labels y = 1[xᵀw_i > 0])")
-    fig.tight_layout()
-    return fig
 
 
 def plot_sine_tasks(batch, n_show: int = 5) -> Figure:
@@ -295,89 +215,6 @@ def plot_sine_tasks(batch, n_show: int = 5) -> Figure:
     ax.set_title("Sine regression tasks: each is one curve; dots are its k support points")
     ax.set_ylim(-5.6, 8.0)
     ax.legend(loc="upper center", fontsize=8, ncol=3)
-    fig.tight_layout()
-    return fig
-
-
-def plot_dissent(
-    updates: np.ndarray,
-    weights: dict[str, np.ndarray],
-    uniform_step: np.ndarray,
-    ga_step: np.ndarray,
-    angle_deg: float,
-    angles: np.ndarray,
-    curves: dict[str, np.ndarray],
-    zero_angle: float | None,
-) -> Figure:
-    """The dissenting-task demo: arrows, every task's weight, the dissenter's weight by angle."""
-    fig, (ax0, ax1, ax2) = plt.subplots(
-        1, 3, figsize=(13.5, 4.2), gridspec_kw={"width_ratios": [1.1, 1.2, 1.2]}
-    )
-    n = len(updates)
-    agree, dissent = updates[:-1], updates[-1]
-    zeros = np.zeros(len(agree))
-    kw = {"angles": "xy", "scale_units": "xy", "scale": 1, "width": 0.012}
-    ax0.quiver(
-        zeros, zeros, agree[:, 0], agree[:, 1], color=AGREE, label="agreeing tasks g_i", **kw
-    )
-    ax0.quiver(0, 0, dissent[0], dissent[1], color=DISSENT, label="dissenting task", **kw)
-    ax0.quiver(
-        0,
-        0,
-        uniform_step[0],
-        uniform_step[1],
-        color=UNIFORM,
-        label="plain average",
-        hatch="..",
-        edgecolor="k",
-        linewidth=0.5,
-        **kw,
-    )
-    ax0.quiver(0, 0, ga_step[0], ga_step[1], color="k", label="GA-weighted Σ w_i g_i", **kw)
-    if zero_angle is not None:
-        r = max(1.2, float(np.abs(updates).max()) * 1.1)
-        for sign in (1, -1):
-            t = np.radians(sign * zero_angle)
-            ax0.plot(
-                [0, r * np.cos(t)],
-                [0, r * np.sin(t)],
-                ":",
-                color=DISSENT,
-                lw=1.2,
-                label="weight = 0 here" if sign == 1 else None,
-            )
-    lim = max(1.3, float(np.abs(updates).max()) * 1.15)
-    ax0.set_xlim(-lim, lim)
-    ax0.set_ylim(-lim, lim)
-    ax0.set_aspect("equal")
-    label_axes(
-        ax0,
-        "update component 1 (parameter units)",
-        "update component 2 (parameter units)",
-        "Task updates g_i = θ − θ'_i",
-        loc="lower left",
-        fontsize=7,
-        framealpha=0.9,
-    )
-
-    flags = [False] * (n - 1) + [True]
-    bar_weights(ax1, weights, flags, title="Each task's weight")
-    ax1.legend(loc="upper left", fontsize=7)
-
-    for name, curve in curves.items():
-        ax2.plot(angles, curve, **STYLE[name].line(markevery=30), lw=1.8)
-    ax2.axhline(0, color="black", lw=0.8)
-    ax2.axvline(angle_deg, color=DISSENT, lw=1.5, label=f"now: {angle_deg:.0f}°")
-    if zero_angle is not None:
-        ax2.axvline(zero_angle, color="k", ls=":", lw=1.2, label=f"zero at {zero_angle:.1f}°")
-    label_axes(
-        ax2,
-        "dissenter's angle from the agreeing tasks (degrees)",
-        "dissenter's weight (unitless)",
-        "The dissenter's weight as it turns away",
-        loc="lower left",
-        fontsize=7,
-    )
     fig.tight_layout()
     return fig
 
@@ -421,30 +258,6 @@ def plot_training(
         "meta-iteration",
         f"mean GA weight per task (unitless, mean of {window})",
         "Weights that gradient agreement gave",
-    )
-    fig.tight_layout()
-    return fig
-
-
-def plot_sine_adaptation(x, truth, support, fits: dict[str, np.ndarray], steps: int) -> Figure:
-    """Fits to one new sine after ``steps`` inner steps from each learned initialisation.
-
-    ``fits`` maps an ``<algorithm>_<weighting>`` key to its prediction on ``x``; each line is
-    coloured and dashed as its weighting.
-    """
-    fig, ax = plt.subplots(figsize=(7.5, 4.0))
-    ax.plot(x, truth, color=TRUTH, lw=2.0, label="true sine")
-    ax.scatter(*support, color="k", marker="s", s=30, zorder=4, label="10 support points")
-    for name, pred in fits.items():
-        style = STYLE[name.rsplit("_", 1)[1]]
-        ax.plot(x, pred, ls=style.linestyle, color=style.color, lw=2.0, label=pretty(name))
-    label_axes(
-        ax,
-        "input x (unitless)",
-        "output y",
-        f"Adapted to a new sine after {steps} gradient step(s)",
-        loc="upper right",
-        fontsize=8,
     )
     fig.tight_layout()
     return fig
