@@ -413,7 +413,7 @@ def plot_heldout_curves(
 
 LIVE_DPI = 100
 LIVE_WIDTH_PX = 960  # fits a JupyterLab output area (file browser open) at 1400 px, unscaled
-LIVE_TEXT_PX = 15  # the smallest text in a demo figure: JupyterLab's and Voilà's body text is 14 px
+LIVE_TEXT_PX = 16  # smallest text; body text is 14 px (still 14 px at 0.88, JupyterLab at 1280)
 
 
 def _pt(px: float) -> float:
@@ -527,15 +527,16 @@ class LivePlot:
 
     def draw(self) -> None:
         canvas = self.fig.canvas
-        if self._background is None:
-            canvas.draw()  # everything but the moving artists
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self.full_frames += 1
-        else:
-            canvas.restore_region(self._background)
-        for artist in sorted(self._moving, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
-                self.fig.draw_artist(artist)
+        with self.style():  # ticks made while drawing take the demo's font size too
+            if self._background is None:
+                canvas.draw()  # everything but the moving artists
+                self._background = canvas.copy_from_bbox(self.fig.bbox)
+                self.full_frames += 1
+            else:
+                canvas.restore_region(self._background)
+            for artist in sorted(self._moving, key=lambda a: a.get_zorder()):
+                if artist.get_visible():
+                    self.fig.draw_artist(artist)
         self.frames += 1
 
     def png(self) -> bytes:
@@ -621,7 +622,7 @@ class DissentPlot(LivePlot):
             ax2.set_xticks([0, 45, 90, 135, 180])
             ax2.set_xlabel("dissenter's angle (degrees)")
             ax2.set_ylabel("dissenter's weight")
-            ax2.set_title("The dissenter's weight by angle")
+            ax2.set_title("Dissenter's weight by angle")
 
             handles = [
                 Patch(color=AGREE, label="agreeing tasks"),
@@ -807,7 +808,7 @@ class TrainingPlot(LivePlot):
         for ax in (self.ax0, self.ax1):
             ax.set_xlim(0, len(x) + 1)
         seeds = len(histories["agreement"])
-        self.ax0.set_title(
+        self.ax0.title.set_text(
             f"{STYLE[self.algorithm].name}, {disagree_frac:.0%} disagree "
             f"({STYLE[kind].name}), {seeds} seeds"
         )
@@ -928,4 +929,4 @@ class SineFitPlot(LivePlot):
             self.ax1._gaml_fixed = True  # type: ignore[attr-defined]
             self.relayout()
         self.now.set_xdata([steps, steps])
-        self.ax0.set_title(f"A new sine after {steps} gradient step(s)")
+        self.ax0.title.set_text(f"A new sine after {steps} gradient step(s)")
