@@ -499,6 +499,7 @@ class LivePlot:
         FigureCanvasAgg(self.fig)
         self._moving: list[Artist] = []
         self._background = None
+        self._sized: set[Axes] = set()  # axes whose y range grow_ylim has set
         self.frames = 0  # frames drawn, and how many of them drew the whole figure
         self.full_frames = 0
 
@@ -553,11 +554,11 @@ class LivePlot:
     def grow_ylim(self, ax: Axes, values: Sequence[float] | np.ndarray) -> None:
         """Widen ``ax``'s y range to hold ``values`` (never narrow it: the axes stay still)."""
         lo, hi = self._limits(np.asarray(values, dtype=float).ravel())
-        old = ax.get_ylim() if getattr(ax, "_gaml_fixed", False) else (np.inf, -np.inf)
+        old = ax.get_ylim() if ax in self._sized else (np.inf, -np.inf)
         new = (min(lo, old[0]), max(hi, old[1]))
         if new != tuple(old):
             ax.set_ylim(*new)
-            ax._gaml_fixed = True  # type: ignore[attr-defined]
+            self._sized.add(ax)
             self.relayout()
 
 
@@ -921,12 +922,12 @@ class SineFitPlot(LivePlot):
             curve = mse_by_step[name]
             self.mse[name].set_data(np.arange(len(curve)), curve)
         values = np.concatenate([mse_by_step[n] for n in self.names])
-        lo, hi = self.ax1.get_ylim() if getattr(self.ax1, "_gaml_fixed", False) else (1e9, 0)
+        lo, hi = self.ax1.get_ylim() if self.ax1 in self._sized else (1e9, 0)
         new = (min(lo, 10 ** np.floor(np.log10(values.min()))),
                max(hi, 10 ** np.ceil(np.log10(values.max()))))  # fmt: skip
         if new != (lo, hi):
             self.ax1.set_ylim(*new)
-            self.ax1._gaml_fixed = True  # type: ignore[attr-defined]
+            self._sized.add(self.ax1)
             self.relayout()
         self.now.set_xdata([steps, steps])
         self.ax0.title.set_text(f"A new sine after {steps} gradient step(s)")
