@@ -138,7 +138,8 @@ def attempt(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
     originals = copy.deepcopy(list(args))
     given = copy.deepcopy(list(args))
     try:
-        result = fn(*given)
+        with np.errstate(all="ignore"):  # a NaN is diagnosed below, not warned about
+            result = fn(*given)
     except NotImplementedError as exc:
         hint = str(exc).strip()
         return "todo", f"{NOT_ATTEMPTED} ({hint})" if hint else NOT_ATTEMPTED

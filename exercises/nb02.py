@@ -222,10 +222,9 @@ CHAPTER_MISTAKES = [
     ("these are the paper's weights (Σ|w| = 1); the chapter divides by Σ_i Σ_j |g_iᵀg_j|, "
      "the absolute value of every entry of the Gram matrix",
      lambda U: gc.agreement_weights(U, "paper")),
-    ("you took the absolute value of the total, |Σ_i Σ_j g_iᵀg_j|; the chapter adds up the "
-     "absolute value of every entry", lambda U: _scores(U) / abs(_scores(U).sum())),
-    ("no absolute values in the denominator: the chapter divides by Σ_i Σ_j |g_iᵀg_j|",
-     lambda U: _scores(U) / _scores(U).sum()),
+    ("you divided by |Σ_i Σ_j g_iᵀg_j| = ‖Σ_j g_j‖², the total without absolute values; the "
+     "chapter adds up the absolute value of every entry",
+     lambda U: _scores(U) / abs(_scores(U).sum())),
     ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j g_iᵀg_j",
      lambda U: np.abs(U @ U.T).sum(1) / np.abs(U @ U.T).sum()),
 ]  # fmt: skip

@@ -181,7 +181,7 @@ def _fomaml(theta, tasks, alpha, beta, steps, weighting="agreement", sign=-1.0,
     if weighting == "uniform":
         weights = np.full(len(grads), 1.0 / len(grads))
     else:
-        weights = gc.agreement_weights(vectors, weighting)
+        weights = gc.agreement_weights(vectors, "paper" if weighting == "agreement" else weighting)
     return theta + sign * beta * weights @ grads
 
 

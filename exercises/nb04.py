@@ -94,7 +94,7 @@ def _reptile(theta, tasks, alpha, beta, steps, weighting="agreement", sign=-1.0,
     if weighting == "uniform":
         weights = np.full(len(updates), 1.0 / len(updates))
     else:
-        weights = gc.agreement_weights(updates, weighting)
+        weights = gc.agreement_weights(updates, "paper" if weighting == "agreement" else weighting)
     moved = adapted if what == "adapted" else updates
     return theta + sign * beta * extra * weights @ moved
 

@@ -122,15 +122,15 @@ def _chapter(G):
     return G.sum(1) / np.abs(G).sum()
 
 
+def _denominator(G, normalization):
+    return np.abs(G.sum(1)).sum() if normalization == "paper" else np.abs(G).sum()
+
+
 GRAM_MISTAKES = [
-    ("your two normalisations are swapped: 'paper' divides by Σ_k |Σ_j G_kj|, 'chapter' by "
-     "Σ_i Σ_j |G_ij|", lambda G, n: _chapter(G) if n == "paper" else _paper(G)),
-    ("you always use the paper's normalisation: look at the `normalization` argument",
-     lambda G, n: _paper(G)),
-    ("you always use the chapter's normalisation: look at the `normalization` argument",
-     lambda G, n: _chapter(G)),
     ("your weights sum to 1, but Σ|w| must be 1 (paper) or at most 1 (chapter): absolute "
      "values in the denominator", lambda G, n: G.sum(1) / G.sum()),
+    ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
+     lambda G, n: np.abs(G).sum(1) / _denominator(G, n)),
     ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
      lambda G, n: np.abs(G).sum(1) / np.abs(G).sum()),
     ("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
@@ -138,9 +138,33 @@ GRAM_MISTAKES = [
 ]  # fmt: skip
 
 
+def _which_normalisation(fn) -> str | None:
+    """Diagnose a function that ignores or swaps the `normalization` argument."""
+    cases = _gram_cases()[:2]  # one batch, "paper" then "chapter"
+    results = []
+    for case in cases:
+        status, got = attempt(fn, case.args)
+        if status != "ok":
+            return None
+        gram = case.args[0]
+        matches = [norm for norm, f in (("paper", _paper), ("chapter", _chapter))
+                   if close(got, f(gram))]  # fmt: skip
+        results.append(matches[0] if matches else None)
+    if results == ["chapter", "paper"]:
+        return ("your two normalisations are swapped: 'paper' divides by Σ_k |Σ_j G_kj|, "
+                "'chapter' by Σ_i Σ_j |G_ij|")  # fmt: skip
+    if results == ["paper", "paper"]:
+        return "you always use the paper's normalisation: look at the `normalization` argument"
+    if results == ["chapter", "chapter"]:
+        return "you always use the chapter's normalisation: look at the `normalization` argument"
+    return None
+
+
 @check
 def check_weights_from_gram(fn) -> bool:
     """Compare ``fn(G, normalization)`` with ``gc.agreement_weights`` on random batches."""
+    if message := _which_normalisation(fn):
+        return report([message], "")
     return run_check(
         fn, _gram_cases(), GRAM_MISTAKES,
         "both normalisations match gc.agreement_weights (4 batches with a dissenter, one task)",
