@@ -21,30 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # works with any --imp
 import pages
 import servers
 
-# Debian's chromium; GAML_CHROMIUM may point elsewhere (never `playwright install`: no network).
-CHROMIUM_PATH = os.environ.get("GAML_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--mute-audio",
-    # No network here: make every host name fail at once instead of waiting on DNS (Voilà's
-    # template links Font Awesome from a CDN). The servers are reached by IP (127.0.0.1).
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
+CHROMIUM_PATH = servers.CHROMIUM_PATH
+CHROMIUM_ARGS = servers.CHROMIUM_ARGS
 
 BROWSER_MARKER = "browser: tests that drive JupyterLab/Voilà in headless Chromium (Playwright)"
+LOAD_MARKER = "load: the classroom server's load test (about 3 minutes; -m 'not load' skips it)"
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", BROWSER_MARKER)
+    config.addinivalue_line("markers", LOAD_MARKER)
 
 
 def _missing(message: str):
@@ -67,6 +53,11 @@ def chromium_executable() -> str:
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         _missing(f"Chromium not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def voila_installed() -> None:
+    require_module("voila", "Voilà")
 
 
 @pytest.fixture(scope="session")
@@ -137,13 +128,14 @@ def lab_server(chromium_executable, gaml_root, tmp_path_factory):
 
 
 @pytest.fixture
-def voila_server(chromium_executable, gaml_root, tmp_path):
+def voila_server(chromium_executable, voila_installed, gaml_root, tmp_path):
     """Factory: ``with voila_server(notebook_path) as server:`` runs Voilà on that notebook.
 
-    The command is the classroom one, ``python -m voila classroom/NAME.ipynb`` run from the
-    root, on 127.0.0.1 and a free port. The server and its kernels are stopped on exit.
+    The command is the classroom one (``servers.voila_command``: the classroom's settings,
+    so a page gets a pre-started kernel), run from the root, on 127.0.0.1 and a free port,
+    with a pool of one kernel instead of the classroom's few (one page is opened here).
+    The server and its kernels are stopped on exit.
     """
-    require_module("voila", "Voilà")
 
     @contextlib.contextmanager
     def start(notebook: Path):
@@ -152,7 +144,9 @@ def voila_server(chromium_executable, gaml_root, tmp_path):
         env = servers.base_env(tmp_path / "voila")
         server = servers.ServerProcess(
             name=f"voila {rel}",
-            cmd=servers.voila_command(rel, port, Path(env["JUPYTER_RUNTIME_DIR"])),
+            cmd=servers.voila_command(
+                rel, port, Path(env["JUPYTER_RUNTIME_DIR"]), ["--pool_size=1"]
+            ),
             cwd=gaml_root,
             env=env,
             log_path=tmp_path / "voila.log",

@@ -18,12 +18,32 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SERVER_START_TIMEOUT_S = 90.0
+
+# Debian's chromium; GAML_CHROMIUM may point elsewhere (never `playwright install`: no network).
+CHROMIUM_PATH = os.environ.get("GAML_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--mute-audio",
+    # No network here: make every host name fail at once instead of waiting on DNS (Voilà's
+    # template links Font Awesome from a CDN). The servers are reached by IP (127.0.0.1).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
 
 
 def project_root() -> Path:
@@ -258,11 +278,24 @@ def lab_command(root: Path, port: int, checkpoint_dir: Path) -> list[str]:
     return cmd
 
 
-def voila_command(notebook_rel: str, port: int, connection_dir: Path) -> list[str]:
+# The classroom's Voilà settings (kernel pool, culling), relative to the root: the README's
+# command passes this folder to Voilà, and so do the tests.
+VOILA_CONFIG_DIR = "classroom/voila_config"
+
+
+def voila_command(
+    notebook_rel: str, port: int, connection_dir: Path, extra: Sequence[str] = ()
+) -> list[str]:
+    """The README's classroom command, run from the root, on 127.0.0.1 and ``port``.
+
+    ``extra`` options come last and override the classroom's settings (e.g. a short
+    culling timeout in the load test).
+    """
     return [
         sys.executable,
         "-m",
         "voila",
+        f"--Voila.config_file_paths={VOILA_CONFIG_DIR}",
         notebook_rel,
         "--no-browser",
         f"--port={port}",
@@ -271,6 +304,7 @@ def voila_command(notebook_rel: str, port: int, connection_dir: Path) -> list[st
         f"--Voila.connection_dir_root={connection_dir}",
         # Show tracebacks in the page so that a failing cell is diagnosable from a screenshot.
         "--show_tracebacks=True",
+        *extra,
     ]
 
 
