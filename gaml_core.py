@@ -45,10 +45,18 @@ Array = np.ndarray
 
 
 def _updates(updates: object) -> Array:
-    updates = check.as_array(updates, "updates", 2)
+    updates = np.asarray(updates, dtype=np.float64)  # NaN/inf: caught on the weights they spoil
+    if updates.ndim != 2:
+        raise ValueError(f"updates must be 2-D, got an array of shape {updates.shape}")
     if updates.shape[0] == 0:
         raise ValueError("updates must hold at least one task, got 0 rows")
     return updates
+
+
+def _finite_weights(w: Array) -> Array:
+    if np.isfinite(w).all():
+        return w
+    raise ValueError("updates contains NaN or infinite values")
 
 
 # --- Gradient agreement: updates (..., n, p) -> weights (..., n), normalised within each run -----
@@ -62,21 +70,22 @@ def _max_abs(g: Array) -> Array:
 
 def _normalise(scores: Array, denom: Array) -> Array:
     """scores / denom, or uniform 1/n where denom is 0 (no task agrees more than another)."""
-    n = scores.shape[-1]
-    ok = denom > 0
-    return np.where(ok, scores / np.where(ok, denom, 1.0), 1.0 / n)
+    zero = denom == 0  # (a NaN denominator stays NaN: the caller reports bad input)
+    return np.where(zero, 1.0 / scores.shape[-1], scores / np.where(zero, 1.0, denom))
 
 
 def _paper_weights(g: Array) -> Array:
-    # s_i = g_iᵀ S with S = Σ_j g_j: two passes over g and no (n, p) temporary. A run whose
-    # largest entry is extreme is first divided by a power of two (exact; the weights are
-    # scale-invariant) so that no product overflows or underflows.
-    c = _max_abs(g)
-    extreme = (c > 2.0**400) | (c < 2.0**-400)
-    if extreme.any():
-        g = g / np.where(extreme, np.ldexp(1.0, np.frexp(c)[1]), 1.0)
-    scores = (g @ g.sum(axis=-2)[..., None])[..., 0]
-    return _normalise(scores, np.abs(scores).sum(axis=-1, keepdims=True))
+    # s_i = g_iᵀ S, S = Σ_j g_j: two passes, no (n, p) temporary. If the sums over- or underflow,
+    # again on g / 2^e ≈ g / max|g| (exact; the weights are scale-invariant).
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        scores = (g @ g.sum(axis=-2)[..., None])[..., 0]
+        denom = np.abs(scores).sum(axis=-1, keepdims=True)
+    if not np.isfinite(denom).all() or (denom < 2.0**-800).any():
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            g = g / np.ldexp(1.0, np.frexp(_max_abs(g))[1])
+            scores = (g @ g.sum(axis=-2)[..., None])[..., 0]
+            denom = np.abs(scores).sum(axis=-1, keepdims=True)
+    return _normalise(scores, denom)
 
 
 def _chapter_weights(g: Array) -> Array:
@@ -119,7 +128,7 @@ def agreement_weights(
     """
     normalization = check.choice(normalization, "normalization", ("paper", "chapter"))
     weighting = "agreement" if normalization == "paper" else "chapter"
-    return _weights(_updates(updates), weighting)
+    return _finite_weights(_weights(_updates(updates), weighting))
 
 
 def cosine_agreement_weights(updates: Array) -> Array:
@@ -131,7 +140,7 @@ def cosine_agreement_weights(updates: Array) -> Array:
 
     so a task's weight depends only on the direction of its update, not on its length.
     """
-    return _weights(_updates(updates), "cosine")
+    return _finite_weights(_weights(_updates(updates), "cosine"))
 
 
 def gram_matrix(updates: Array) -> Array:

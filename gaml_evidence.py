@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 import gaml_evidence_figures as gf
 import gaml_runs as gr
 import gaml_stats as gs
@@ -27,6 +29,7 @@ __all__ = [
     "baseline_table",
     "curve_endpoints_table",
     "difference_range",
+    "logistic_beta_table",
     "logistic_extremes",
     "logistic_settings",
     "logistic_table",
@@ -35,9 +38,12 @@ __all__ = [
     "outcome_counts",
     "overhead_table",
     "results_markdown",
+    "sine_comparison",
+    "sine_grid_table",
     "sine_relative_table",
-    "sine_table",
-    "sine_weight_table",
+    "sine_step_table",
+    "sine_tuned",
+    "sine_tuned_table",
     "update_readme",
     "write_evidence",
 ]
@@ -286,30 +292,105 @@ def logistic_extremes(results: dict, weighting: str = "agreement") -> dict[str, 
 # ---------------------------------------------------------------------------------------------
 
 
+def _study(results: dict) -> gr.SineStudy:
+    return gr.SineStudy.from_stored(results["meta"]["study"])
+
+
+def _mse_cell(values: Sequence[float], study: gr.SineStudy) -> str:
+    """Mean ± 95% CI of a sine cell's MSE over seeds or, where some seeds blew up
+    (:meth:`gaml_runs.SineStudy.learned`), the median and how many blew up."""
+    values = [float(v) for v in values]
+    bad = sum(not study.learned(v) for v in values)
+    if not bad:
+        return _fmt(*gs.mean_ci(values)[:2])
+    if bad == len(values):
+        return f"all {bad} blew up"
+    return f"median {float(np.median(values)):.3f}, {bad}/{len(values)} blew up"
+
+
+def _blew_up(runs: Sequence[dict], metric: str, study: gr.SineStudy) -> bool:
+    return any(not study.learned(r[metric]) for r in runs)
+
+
+def sine_tuned(results: dict) -> tuple[dict[tuple, float], list[dict]]:
+    """Each sine method's β0 chosen on the validation tasks (lowest mean MSE after 5 steps,
+    no diverged seed), and the test-task records of every method at its own β0."""
+    records = results["records"]
+    found = gs.tune(records, ("algorithm", "weighting"), "beta0", "val_mse_5")
+    order = [(a, w) for a in gr.SINE_ALGORITHMS for w in gr.SINE_WEIGHTINGS]  # table order
+    betas = {key: found[key] for key in order if key in found}
+    chosen = [r for r in records if betas.get((r["algorithm"], r["weighting"])) == r["beta0"]]
+    return betas, chosen
+
+
+def sine_comparison(results: dict, algorithm: str, weighting: str, metric: str = "mse_5") -> dict:
+    """``weighting`` − uniform for one algorithm, each at its own tuned β0 (test tasks, paired
+    over seeds): mean, ci, n, the uniform mean, the relative change with its CI, and the count
+    of seeds where the weighting did better."""
+    _, chosen = sine_tuned(results)
+    mine = [r for r in chosen if r["algorithm"] == algorithm]
+    diff = gs.paired_difference(mine, ("algorithm",), metric, weighting)[0]
+    base = gs.mean_ci(r[metric] for r in mine if r["weighting"] == "uniform")[0]
+    by_seed: dict[int, dict[str, float]] = {}
+    for r in mine:
+        by_seed.setdefault(r["seed"], {})[r["weighting"]] = r[metric]
+    better = sum(p[weighting] < p["uniform"] for p in by_seed.values() if len(p) > 1)
+    lo, hi = (diff["mean"] - diff["ci"]) / base, (diff["mean"] + diff["ci"]) / base
+    return {**diff, "base": base, "relative": diff["mean"] / base, "relative_ci": (lo, hi),
+            "better": better, "seeds": len(by_seed)}  # fmt: skip
+
+
+def sine_tuned_table(results: dict) -> str:
+    """Markdown: every method at its own tuned β0, MSE on the test tasks after 5, 10 and 32
+    steps (mean ± 95% CI over seeds), the paired difference to uniform and the paper."""
+    betas, chosen = sine_tuned(results)
+    steps = results["meta"]["study"]["eval_steps"]
+    lines = [
+        "| method | tuned β0 | " + " | ".join(f"MSE after {t} steps" for t in steps)
+        + " | − uniform after 5 steps (paired) | seeds better than uniform | paper |",
+        "|---|---|" + "---|" * len(steps) + "---|---|---|",
+    ]  # fmt: skip
+    for (alg, w), beta in betas.items():
+        runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
+        study = _study(results)
+        cells = [_mse_cell([r[f"mse_{t}"] for r in runs], study) for t in steps]
+        diff, better = "—", "—"
+        base = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, "uniform")]
+        if w != "uniform" and base and not _blew_up(runs + base, "mse_5", study):
+            c = sine_comparison(results, alg, w)
+            diff, better = _fmt_signed(c["mean"], c["ci"]), f"{c['better']} of {c['seeds']}"
+        paper = gr.PAPER_SINE_MSE.get((alg, w))
+        lines.append(
+            f"| {method_label(alg, w)} | {beta:g} | " + " | ".join(cells)
+            + f" | {diff} | {better} | {'—' if paper is None else f'{paper:.2f}'} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def sine_relative_table(results: dict) -> str:
-    """Markdown: GA − uniform on the sine tasks, absolute and as % of uniform, beside the paper.
+    """Markdown: GA − uniform at tuned β0, absolute and as % of uniform, beside the paper.
 
     The % interval divides the paired CI by the uniform mean (a first-order approximation).
     """
-    records = gr.sine_study(results)
     lines = [
-        f"| comparison | {_versus('agreement')} (MSE) | relative to uniform | "
-        "95% CI of the relative change |",
+        f"| comparison (each at its tuned β0) | {_versus('agreement')} (MSE after 5 steps) | "
+        "relative to uniform | 95% CI of the relative change |",
         "|---|---|---|---|",
     ]
+    betas, _ = sine_tuned(results)
     for alg in gr.SINE_ALGORITHMS:
-        chosen = [r for r in records if r["algorithm"] == alg]
-        rows = gs.paired_difference(chosen, ("algorithm",), "mse_after", "agreement")
-        if not rows:
-            continue
-        diff = rows[0]
-        base = gs.mean_ci(r["mse_after"] for r in chosen if r["weighting"] == "uniform")[0]
-        lo, hi = (diff["mean"] - diff["ci"]) / base, (diff["mean"] + diff["ci"]) / base
-        lines.append(
-            f"| ours: {method_label(alg, 'agreement')} vs {method_label(alg, 'uniform')} | "
-            f"{_fmt_signed(diff['mean'], diff['ci'])} | {100 * diff['mean'] / base:+.1f}% | "
-            f"{100 * lo:+.1f}% to {100 * hi:+.1f}% |"
-        )
+        _, chosen = sine_tuned(results)
+        pair = [r for r in chosen if r["algorithm"] == alg and r["weighting"] != "cosine"]
+        if {(alg, "uniform"), (alg, "agreement")} <= betas.keys() and not _blew_up(
+            pair, "mse_5", _study(results)
+        ):
+            c = sine_comparison(results, alg, "agreement")
+            lo, hi = c["relative_ci"]
+            lines.append(
+                f"| ours: {method_label(alg, 'agreement')} vs {method_label(alg, 'uniform')} | "
+                f"{_fmt_signed(c['mean'], c['ci'])} | {100 * c['relative']:+.1f}% | "
+                f"{100 * lo:+.1f}% to {100 * hi:+.1f}% |"
+            )
     paper_u = gr.PAPER_SINE_MSE[("reptile", "uniform")]
     paper_a = gr.PAPER_SINE_MSE[("reptile", "agreement")]
     lines.append(
@@ -320,62 +401,71 @@ def sine_relative_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def sine_weight_table(results: dict) -> str:
-    """Markdown: how the sine weights look per method and study (seed means ± 95% CI).
-
-    Fraction of negative weights, the largest weight of a batch (uniform: 1/n) and Σ_i w_i.
-    """
+def sine_step_table(results: dict) -> str:
+    """Markdown: each method's tuned β0, its mean Σ_i w_i over training and the product, the
+    effective initial step (uniform: Σ_i w_i = 1; GA's signed weights sum to less)."""
+    betas, chosen = sine_tuned(results)
     lines = [
-        "| method | β | fraction of weights < 0 | largest weight in a batch | Σ w_i |",
-        "|---|---|---|---|---|",
+        "| method | tuned β0 | mean Σ_i w_i during training | effective β0 · Σ_i w_i |",
+        "|---|---|---|---|",
     ]
-    for study in ("main", "large_step"):
-        records = gr.sine_study(results, study)
-        for alg in gr.SINE_ALGORITHMS:
-            for w in gr.SINE_WEIGHTINGS:
-                chosen = [r for r in records if (r["algorithm"], r["weighting"]) == (alg, w)]
-                if not chosen:
-                    continue
-                cells = _fmt_metrics(chosen, ("negative_weights", "weight_max", "weight_sum"))
-                lines.append(
-                    f"| {method_label(alg, w)} | {chosen[0]['beta']:g} | "
-                    + " | ".join(cells)
-                    + " |"
-                )
+    for (alg, w), beta in betas.items():
+        runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
+        total = gs.mean_ci(r["mean_weight_sum"] for r in runs)[0]
+        lines.append(f"| {method_label(alg, w)} | {beta:g} | {total:.3f} | {beta * total:.3g} |")
     return "\n".join(lines)
 
 
-def sine_table(results: dict, study: str = "main") -> str:
-    """Markdown: MSE after 5 steps per method (mean ± 95% CI over seeds) beside the paper.
-
-    ``study="large_step"`` gives the stability check instead (no paper column there).
-    """
-    records = gr.sine_study(results, study)
-    rows = gs.summarize(records, ("algorithm", "weighting"), "mse_after")
-    diffs = {
-        (r["algorithm"], w): r
-        for w in ("agreement", "cosine")
-        for r in gs.paired_difference(records, ("algorithm",), "mse_after", w)
-    }
-    main = study == "main"
+def logistic_beta_table(results: dict) -> str:
+    """Markdown: per algorithm and weighting, how often each β of the grid was chosen on the
+    validation tasks (over the settings), and the mean Σ_i w_i at the chosen β."""
+    tuned = results["tuned_beta"]
+    grid = sorted({beta for beta in tuned.values()} | set(results["meta"].get("betas", [])))
     lines = [
-        "| method | β | MSE after 5 steps (ours) | difference vs uniform (paired) |"
-        + (" paper |" if main else " runs that diverged |"),
-        "|---|---|---|---|---|",
-    ]
-    for r in rows:
-        key = (r["algorithm"], r["weighting"])
-        runs = [c for c in records if (c["algorithm"], c["weighting"]) == key]
-        diff = _fmt_signed(diffs[key]["mean"], diffs[key]["ci"]) if key in diffs else "—"
-        if main:
-            paper = gr.PAPER_SINE_MSE.get(key)
-            last = "—" if paper is None else f"{paper:.2f}"
-        else:
-            last = f"{sum(bool(c['diverged']) for c in runs)} of {len(runs)}"
-        lines.append(
-            f"| {method_label(*key)} | {runs[0]['beta']:g} | {_fmt(r['mean'], r['ci'])} "
-            f"(n = {r['n']}) | {diff} | {last} |"
-        )
+        "| algorithm | weighting | " + " | ".join(f"β = {b:g}" for b in grid)
+        + " | mean Σ_i w_i at the chosen β |",
+        "|---|---|" + "---|" * len(grid) + "---|",
+    ]  # fmt: skip
+    for alg in gr.LOGISTIC_ALGORITHMS:
+        for w in gr.LOGISTIC_WEIGHTINGS:
+            chosen = [b for key, b in tuned.items() if key[2:] == (alg, w)]
+            counts = [str(sum(b == g for b in chosen)) for g in grid]
+            runs = [r for r in results["records"] if (r["algorithm"], r["weighting"]) == (alg, w)]
+            total = gs.finite_mean(r["weight_sum"] for r in runs)
+            lines.append(f"| {STYLE[alg].name} | {STYLE[w].short} | " + " | ".join(counts)
+                         + f" | {total:.3f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def sine_grid_table(results: dict, algorithm: str) -> str:
+    """Markdown: every β0 of the grid for one algorithm: each weighting's test MSE after 5 steps
+    (mean ± 95% CI, or the median where seeds blew up), the paired differences to uniform at the
+    same β0 (where no seed of either blew up) and the seeds where the weighting did better."""
+    records = [r for r in results["records"] if r["algorithm"] == algorithm]
+    weightings = [w for w in gr.SINE_WEIGHTINGS if any(r["weighting"] == w for r in records)]
+    others = [w for w in weightings if w != "uniform"]
+    header = [STYLE[w].short for w in weightings]
+    header += [f"{_versus(w)} (seeds better)" for w in others]
+    lines = ["| β0 | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
+    for beta in sorted({r["beta0"] for r in records}):
+        at = [r for r in records if r["beta0"] == beta]
+        cells = []
+        study = _study(results)
+        for w in weightings:
+            cells.append(_mse_cell([r["mse_5"] for r in at if r["weighting"] == w], study))
+        for w in others:
+            pair = [r for r in at if r["weighting"] in (w, "uniform")]
+            if _blew_up(pair, "mse_5", study):
+                cells.append("—")
+                continue
+            diff = gs.paired_difference(at, ("algorithm",), "mse_5", w)
+            pairs = {}
+            for r in at:
+                pairs.setdefault(r["seed"], {})[r["weighting"]] = r["mse_5"]
+            better = sum(p.get(w, math.inf) < p.get("uniform", math.inf) for p in pairs.values())
+            cells.append(f"{_fmt_signed(diff[0]['mean'], diff[0]['ci'])} ({better})"
+                         if diff and diff[0]["n"] > 1 else "—")  # fmt: skip
+        lines.append(f"| {beta:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -421,21 +511,24 @@ def results_markdown(results: dict[str, dict]) -> str:
     """The results section the script writes to README.md and results/summary.md."""
     parts = []
     if "sine" in results:
-        meta = results["sine"]["meta"]
+        study = results["sine"]["meta"]["study"]
+        zero = gr.SineStudy.from_stored(study).zero_predictor_mse()
         parts += _section(
-            f"**Sine regression** (1 → 64 → 64 → 1 ReLU net, k = 10, 5 inner steps, mean squared "
-            f"error over {meta['config']['eval_tasks']} unseen tasks, {meta['n_seeds']} seeds, "
-            f"{meta['config']['iterations']} meta-iterations; the paper's numbers beside ours):",
-            sine_table(results["sine"]),
-            "The claim in relative terms (paired over seeds):",
+            f"**Sine regression** (the paper's tasks, 1 → 64 → 64 → 1 tanh net, k = 10, "
+            f"{study['inner_steps']} inner steps of α = {study['alpha']:g}; "
+            f"{study['iterations']} meta-iterations, β annealed linearly from β0 to 0; each "
+            f"method's β0 chosen on {study['val_tasks']} validation tasks, MSE on "
+            f"{study['test_tasks']} test tasks, mean ± 95% CI over {study['seeds']} seeds; "
+            f"predicting 0 scores {zero:.2f}):",
+            sine_tuned_table(results["sine"]),
+            "The paper's claim in relative terms (paired over seeds):",
             sine_relative_table(results["sine"]),
         )
-        if large := gr.sine_study(results["sine"], "large_step"):
+        for alg in gr.SINE_ALGORITHMS:
             parts += _section(
-                f"Stability check: the same methods with a larger meta-step β "
-                f"({large[0]['iterations']} iterations, {large[0]['eval_tasks']} unseen tasks); "
-                f"predicting 0 everywhere scores {gr.zero_predictor_mse(large[0]):.3f}:",
-                sine_table(results["sine"], "large_step"),
+                f"{STYLE[alg].name}, every β0 of the grid (test MSE after 5 steps; paired "
+                "differences at the same β0, seeds better in brackets):",
+                sine_grid_table(results["sine"], alg),
             )
     if "logistic" in results:
         meta = results["logistic"]["meta"]

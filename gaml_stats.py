@@ -1,4 +1,5 @@
-"""Statistics for the experiments: 95% t-intervals over seeds, group summaries, paired differences.
+"""Statistics for the experiments: 95% t-intervals over seeds, group summaries, paired differences,
+and the tuning rule (the best setting per group on validation numbers).
 
 Every function takes plain numbers or result records (dicts, one per run and seed, as
 :mod:`gaml_runs` writes them) and returns plain numbers or dicts; nothing here knows which
@@ -23,6 +24,7 @@ __all__ = [
     "paired_difference",
     "summarize",
     "t_quantile",
+    "tune",
 ]
 
 # t_{0.975, df}: the two-sided 95% quantile of Student's t distribution, df = 1..30.
@@ -126,3 +128,29 @@ def paired_difference(
         if diffs:
             rows.append(_row(by, key, diffs))
     return rows
+
+
+def tune(
+    records: Sequence[dict],
+    by: Sequence[str],
+    parameter: str,
+    metric: str,
+    lower_is_better: bool = True,
+) -> dict[tuple, Any]:
+    """Per group (the keys ``by``), the value of ``parameter`` whose runs have the best mean
+    ``metric`` over seeds: the tuning rule of the experiments, applied to validation numbers.
+
+    A value at which any run failed (its metric is not finite: it diverged) is never chosen.
+    Ties go to the value seen first. Returns ``{group key: chosen value}``.
+    """
+    values: dict[tuple, dict[Any, list[float]]] = {}
+    for rec in records:
+        group = values.setdefault(tuple(rec[k] for k in by), {})
+        group.setdefault(rec[parameter], []).append(float(rec[metric]))
+    sign = 1.0 if lower_is_better else -1.0
+    chosen = {}
+    for key, by_value in values.items():
+        finite = {v: float(np.mean(m)) for v, m in by_value.items() if np.isfinite(m).all()}
+        if finite:
+            chosen[key] = min(finite, key=lambda v: sign * finite[v])
+    return chosen

@@ -7,63 +7,27 @@
    n in {2, 8, 32} tasks and p in {50, 1e4, 2e5} parameters: best-of-k wall time and the
    peak of extra memory allocated (tracemalloc sees NumPy's allocations).
 2. A batched ``meta_step`` against a per-task Python loop at n = 32 tasks.
+3. Many runs at once: the sine study's trainer (1-64-64-1 tanh, 5 tasks x 5 minibatch steps)
+   for 10 seeds one after another against all 10 in one ``train`` call, in meta-iterations x
+   runs per second, with and without the study's malloc setting; and the largest relative
+   difference between the two (they must agree to 1e-12).
 
-Targets (issue #2): >= 10x faster than the double loop at 32 x 2e5, within 3x of the floor,
-batched meta-step >= 5x the per-task loop.
+Targets: (1) >= 10x faster than the double loop at 32 x 2e5, within 3x of the floor; (2) the
+batched meta-step >= 5x the per-task loop; (3) >= 5x the per-seed loop at 10 seeds.
 """
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 
 import gaml_core as gc
+import gaml_runs as gr
 import gaml_tasks as gt
-
-
-def chapter_double_loop(g: np.ndarray) -> np.ndarray:
-    """The chapter's weight computation: n² separate dot products, twice (Python 3 port)."""
-    n = len(g)
-    normalization_factor = 0.0
-    for i in range(n):
-        for j in range(n):
-            normalization_factor += abs(np.dot(g[i], g[j]))
-    w = np.zeros(n)
-    for i in range(n):
-        for j in range(n):
-            w[i] += np.dot(g[i], g[j])
-        w[i] = w[i] / normalization_factor
-    return w
-
-
-def paper_double_loop(g: np.ndarray) -> np.ndarray:
-    """The paper's weights written the chapter's way: one dot product at a time."""
-    n = len(g)
-    sums = np.zeros(n)
-    for i in range(n):
-        for j in range(n):
-            sums[i] += np.dot(g[i], g[j])
-    denom = np.abs(sums).sum()
-    return sums / denom if denom > 0 else np.full(n, 1 / n)
-
-
-def best_time(fn: Callable[[], object], budget: float = 0.3, repeats: int = 5) -> float:
-    """Best wall time of one call, over ``repeats`` rounds of enough calls to fill ``budget``."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(budget / repeats / once))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
+from chapter_port import chapter_weights
+from gaml_runs import best_time
 
 
 def peak_bytes(fn: Callable[[], object]) -> int:
@@ -87,10 +51,45 @@ def per_task_meta_step(theta, batch, alpha, beta, algorithm, weighting, steps):
                 gc.maml_meta_gradient(theta, xs, ys, xq, yq, alpha, steps, algorithm == "fomaml")
             )
     updates = np.array([theta - a for a in adapted])
-    w = np.full(n, 1 / n) if weighting == "uniform" else paper_double_loop(updates)
+    w = np.full(n, 1 / n) if weighting == "uniform" else chapter_weights(updates, "paper")
     if algorithm == "reptile":
         return theta - beta * sum(w[i] * updates[i] for i in range(n))
     return theta - beta * sum(w[i] * grads[i] for i in range(n))
+
+
+def runs_at_once(seeds: int = 10, iterations: int = 200) -> None:
+    """Section 3: the sine study's trainer, seeds one after another vs all seeds in one call."""
+    study = gr.SineStudy()
+    model = study.model
+    inits = np.stack([model.init(np.random.default_rng([9, s])) for s in range(seeds)])
+
+    def rngs() -> list[np.random.Generator]:
+        return [np.random.default_rng([9, s, 1]) for s in range(seeds)]
+
+    settings = (iterations, study.alpha, 1.0, "reptile", "agreement", study.inner_steps, model)
+    options = {"schedule": "linear", "batch_size": study.batch_size, "history": False}
+
+    def one_by_one() -> np.ndarray:
+        return np.stack([
+            gc.train(inits[s], study.training_batch, r, *settings, **options)[0]
+            for s, r in enumerate(rngs())
+        ])  # fmt: skip
+
+    def at_once() -> np.ndarray:
+        return gc.train(inits, study.training_batch, rngs(), *settings, **options)[0]
+
+    alone, together = one_by_one(), at_once()
+    rel = float(np.max(np.abs(together - alone) / np.maximum(np.abs(alone), 1e-300)))
+    print(f"{'malloc':>16} | {'one by one':>12} {'at once':>12} | {'speed-up':>8}  "
+          "(meta-iterations x runs per second)")  # fmt: skip
+    for label in ("system default", "study's setting"):
+        if label == "study's setting":
+            gr.more_malloc_headroom()
+        t_one = best_time(one_by_one, budget=0, repeats=3)
+        t_all = best_time(at_once, budget=0, repeats=3)
+        rate = seeds * iterations
+        print(f"{label:>16} | {rate / t_one:>12.0f} {rate / t_all:>12.0f} | {t_one / t_all:>7.2f}x")
+    print(f"largest relative difference, runs at once vs alone: {rel:.1e} (bound 1e-12)")
 
 
 def main() -> None:
@@ -106,8 +105,8 @@ def main() -> None:
         for n in (2, 8, 32):
             g = rng.normal(size=(n, p))
             t_w = best_time(lambda g=g: gc.agreement_weights(g))
-            np.testing.assert_allclose(gc.agreement_weights(g, "chapter"), chapter_double_loop(g))
-            t_loop = best_time(lambda g=g: chapter_double_loop(g), repeats=3)
+            np.testing.assert_allclose(gc.agreement_weights(g, "chapter"), chapter_weights(g))
+            t_loop = best_time(lambda g=g: chapter_weights(g), repeats=3)
             t_sum = best_time(lambda g=g: g.sum(axis=0))
             m_w = peak_bytes(lambda g=g: gc.agreement_weights(g)) / 2**20
             m_sum = peak_bytes(lambda g=g: g.sum(axis=0)) / 2**20
@@ -137,6 +136,9 @@ def main() -> None:
     theta = model.init(rng)
     t_b = best_time(lambda: gc.meta_step(theta, sines, 0.01, 0.1, "reptile", "agreement", 5, model))
     print(f"MLP 1-40-40-1 Reptile, 32 tasks x 5 steps, batched: {t_b * 1e3:.2f} ms per meta-step")
+    print()
+    print("3. the sine study's trainer: 10 seeds one by one vs all at once (Reptile, GA weights)")
+    runs_at_once()
 
 
 if __name__ == "__main__":

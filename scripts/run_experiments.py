@@ -1,16 +1,17 @@
 """Run the evidence experiments of notebook 06 and write results, figures and the table.
 
-    python scripts/run_experiments.py                  # everything (10-15 min on 2 cores)
+    python scripts/run_experiments.py                  # everything (about an hour on 2 cores)
     python scripts/run_experiments.py --only sine      # one experiment; the others' files stay
-    python scripts/run_experiments.py --quick          # under a minute, for debugging;
-                                                       # writes to build/quick/
+    python scripts/run_experiments.py --quick          # about a minute, a smoke test of the
+                                                       # whole pipeline; writes to build/quick/
     python scripts/run_experiments.py --figures-only   # redraw figures and tables only
 
 Outputs (full run):
 
-* ``results/logistic.json``, ``results/sine.json``, ``results/overhead.json``: per-seed
-  summary numbers and the configurations that produced them;
-* ``results/sine_init.npz``: the learned sine initialisations of the first seed;
+* ``results/sine_study.csv`` (one row per algorithm, weighting, β0 and seed),
+  ``results/sine_study.json`` (the settings and timings) and ``results/sine_init.npz`` (seed
+  0's learned initialisations, each method at its tuned β0) — see :class:`gaml_runs.SineStudy`;
+* ``results/logistic.json`` (every run of the β grid, per seed) and ``results/overhead.json``;
 * ``figures/evidence_*.png``;
 * ``results/summary.md`` and the table between ``<!-- results-table:start -->`` and
   ``<!-- results-table:end -->`` in README.md (if the file and the markers exist).
@@ -22,28 +23,27 @@ from __future__ import annotations
 
 import os
 
-# One BLAS thread: the machine is shared and the arrays are small.
+# One BLAS thread per process: the work is spread over processes, and the arrays are small.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import gaml_evidence as ge  # noqa: E402
 import gaml_runs as gr  # noqa: E402
 
-SEEDS = {"logistic": 10, "sine": 5}
-QUICK_SEEDS = {"logistic": 2, "sine": 2}
-# Work units per run, so that the progress bar moves at an even pace.
-COST = {"logistic": 1, "sine": 30, "sine_large": 8, "overhead": 40}
-LARGE_STEP_SEEDS = 3  # seeds of the sine stability check (larger β)
-CURVE_FRACTION = 0.25  # the weight-over-time curves are kept for this fraction only
-CURVE_KEYS = ("curve_weight_disagreeing", "curve_weight_agreeing")
+SEEDS = {"logistic": 10}
+QUICK_SEEDS = {"logistic": 2}
+WORKERS = 2  # processes (this machine has 2 cores)
 
 
 def pack_results(
@@ -57,31 +57,28 @@ def pack_results(
     return {"meta": meta, "records": records}
 
 
-def run_logistic(seeds: int, quick: bool, bar: tqdm) -> dict:
-    """Every logistic cell for every seed; curves kept only at ``CURVE_FRACTION``."""
+def run_logistic(seeds: int, quick: bool) -> dict:
+    """Every logistic cell and β for every seed, on :data:`WORKERS` processes."""
     configs = gr.logistic_configs(quick)
-    records, baselines = [], []
-    for seed in range(seeds):
-        baselines.append(gr.run_baselines_seed(configs[0], seed))
-        for config in configs:
-            bar.set_postfix_str(
-                f"logistic {config.setting} {config.algorithm}-{config.weighting}", refresh=False
+    jobs = [(config, seed) for seed in range(seeds) for config in configs]
+    with multiprocessing.get_context("fork").Pool(WORKERS, gr.more_malloc_headroom) as pool:
+        records = list(
+            tqdm(
+                pool.imap(gr.run_logistic_job, jobs, chunksize=20), total=len(jobs), desc="logistic"
             )
-            rec = gr.run_logistic_seed(config, seed)
-            if config.disagree_frac != CURVE_FRACTION:
-                rec = {k: v for k, v in rec.items() if k not in CURVE_KEYS}
-            records.append(rec)
-            bar.update(COST["logistic"])
+        )
+    baselines = [gr.run_baselines_seed(configs[0], seed) for seed in range(seeds)]
     data = pack_results(
         "structured logistic tasks (gaml_tasks.LogisticTaskFamily)",
         records,
         configs[0],
-        ("algorithm", "weighting", "disagreement", "disagree_frac"),
-        curve_fraction=CURVE_FRACTION,
+        ("algorithm", "weighting", "disagreement", "disagree_frac", "beta"),
+        curve_fraction=gr.CURVE_FRACTION,
         fractions=list(gr.LOGISTIC_FRACTIONS),
         kinds=list(gr.LOGISTIC_KINDS),
         algorithms=list(gr.LOGISTIC_ALGORITHMS),
         weightings=list(gr.LOGISTIC_WEIGHTINGS),
+        betas=sorted({c.beta for c in configs}),
         n_seeds=seeds,
         seeds=list(range(seeds)),
         note="cosine weighting is NOT from the paper (course variant)",
@@ -89,49 +86,24 @@ def run_logistic(seeds: int, quick: bool, bar: tqdm) -> dict:
     return {**data, "baselines": baselines}
 
 
-def run_sine(seeds: int, quick: bool, bar: tqdm, init_path: Path) -> dict:
-    """The main sine comparison, then the larger-β stability check; saves seed 0's inits."""
-    configs = gr.sine_configs(quick)
-    jobs = [(c, seed, COST["sine"]) for seed in range(seeds) for c in configs]
-    jobs += [
-        (c, seed, COST["sine_large"])
-        for seed in range(LARGE_STEP_SEEDS)
-        for c in gr.sine_large_step_configs(quick)
-    ]
-    records, thetas = [], {}
-    for config, seed, cost in jobs:
-        bar.set_postfix_str(
-            f"sine {config.study} seed {seed} {config.algorithm}-{config.weighting}",
-            refresh=False,
-        )
-        rec = gr.run_sine_seed(config, seed)
-        keep = config.study == "main" and seed == 0 and config.weighting != "cosine"
-        if keep and rec["theta"] is not None:
-            thetas[f"{config.algorithm}_{config.weighting}"] = rec["theta"]
-        records.append({k: v for k, v in rec.items() if k != "theta"})
-        bar.update(cost)
-    gr.save_sine_init(init_path, thetas, configs[0])
-    return pack_results(
-        "sine regression, MLP 1-64-64-1 (paper's setting; learning rates ours)",
-        records,
-        configs[0],
-        ("algorithm", "weighting", "beta", "study"),
-        beta=dict(gr.SINE_BETA),
-        large_step_beta=dict(gr.SINE_LARGE_BETA),
-        large_step_seeds=LARGE_STEP_SEEDS,
-        init="U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every weight and bias",
-        n_seeds=seeds,
-        seeds=list(range(seeds)),
-        paper_mse={f"{a}_{w}": v for (a, w), v in gr.PAPER_SINE_MSE.items()},
-        note="cosine weighting is NOT from the paper (course variant)",
-    )
+def run_sine(quick: bool, results_dir: Path) -> dict:
+    """The sine study; keeps seed 0's θ of every method at its tuned β0 as sine_init.npz."""
+    study = gr.SineStudy.quick() if quick else gr.SineStudy()
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = gr.run_sine_study(study, Path(tmp), WORKERS)
+        for name in gr.SINE_STUDY_FILES:
+            (results_dir / name).write_bytes((Path(tmp) / name).read_bytes())
+        with np.load(Path(tmp) / "sine_study_thetas.npz") as thetas:
+            betas, _ = ge.sine_tuned(gr.load_results(results_dir)["sine"])
+            inits = {f"{a}_{w}": thetas[f"{a}_{w}_{b:g}"] for (a, w), b in betas.items()}
+    tuned = {f"{a}_{w}": b for (a, w), b in betas.items()}
+    gr.save_sine_init(results_dir / gr.SINE_INIT_FILE.name, study, inits, tuned)
+    return meta
 
 
-def run_overhead(quick: bool, bar: tqdm) -> dict:
-    bar.set_postfix_str("overhead", refresh=False)
+def run_overhead(quick: bool) -> dict:
     kwargs = {"repeats": 2, "number": 5, "sine_number": 2} if quick else {}
     records = gr.measure_overhead(**kwargs)
-    bar.update(COST["overhead"])
     meta = {
         "experiment": "wall time of one meta-step per weighting, same batch, best of k",
         "settings": kwargs or {"repeats": 7, "number": 50, "sine_number": 10},
@@ -160,29 +132,16 @@ def main(argv: list[str]) -> int:
     if args.figures_only:
         todo = []
 
-    total = 0
     if "logistic" in todo:
-        total += seeds["logistic"] * len(gr.logistic_configs(args.quick)) * COST["logistic"]
+        t0 = time.perf_counter()
+        data = run_logistic(seeds["logistic"], args.quick)
+        data["meta"]["run_seconds"] = time.perf_counter() - t0
+        gr.save_json(data, results_dir / "logistic.json")
     if "sine" in todo:
-        total += seeds["sine"] * len(gr.sine_configs(args.quick)) * COST["sine"]
-        total += LARGE_STEP_SEEDS * len(gr.sine_large_step_configs()) * COST["sine_large"]
+        meta = run_sine(args.quick, results_dir)
+        print(f"sine study: {meta['wall_seconds'] / 60:.1f} min on {meta['workers']} processes")
     if "overhead" in todo:
-        total += COST["overhead"]
-
-    with tqdm(total=total, unit="unit", smoothing=0.05, mininterval=1.0, disable=not todo) as bar:
-        if "logistic" in todo:
-            t0 = time.perf_counter()
-            data = run_logistic(seeds["logistic"], args.quick, bar)
-            data["meta"]["run_seconds"] = time.perf_counter() - t0
-            gr.save_json(data, results_dir / "logistic.json")
-        if "sine" in todo:
-            t0 = time.perf_counter()
-            data = run_sine(seeds["sine"], args.quick, bar, results_dir / gr.SINE_INIT_FILE.name)
-            data["meta"]["run_seconds"] = time.perf_counter() - t0
-            gr.save_json(data, results_dir / "sine.json")
-        if "overhead" in todo:
-            data = run_overhead(args.quick, bar)
-            gr.save_json(data, results_dir / "overhead.json")
+        gr.save_json(run_overhead(args.quick), results_dir / "overhead.json")
 
     readme = None if args.quick else gr.ROOT / "README.md"
     written = ge.write_evidence(results_dir, figures_dir, readme)

@@ -80,16 +80,15 @@ def test_summarize_and_paired_difference() -> None:
 # ---------------------------------------------------------------------------------------------
 
 TINY_LOGISTIC = {"dim": 5, "iterations": 4, "eval_tasks": 20, "eval_query": 10, "curve_bins": 4}
-TINY_SINE = {"hidden": 6, "iterations": 6, "eval_tasks": 8, "eval_query": 5, "curve_bins": 3}
+TINY_LOGISTIC["val_tasks"] = 10
+TINY_SINE = gr.SineStudy(
+    hidden=6, iterations=6, seeds=2, val_tasks=6, test_tasks=8, eval_query=5,
+    betas={"reptile": (0.3, 1.0), "fomaml": (0.003, 1e300)},
+)  # fmt: skip
 
 
 def tiny_logistic_configs() -> list[gr.LogisticConfig]:
     return [replace(c, **TINY_LOGISTIC) for c in gr.logistic_configs(quick=True)]
-
-
-def tiny_sine_configs() -> list[gr.SineConfig]:
-    configs = gr.sine_configs(quick=True) + gr.sine_large_step_configs(quick=True)
-    return [replace(c, **TINY_SINE) for c in configs]
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -122,19 +121,39 @@ def test_logistic_run_is_deterministic() -> None:
     assert uniform["weight_agreeing"] == pytest.approx(1 / 8)
 
 
-def test_sine_run_is_deterministic() -> None:
-    config = replace(gr.SineConfig("reptile", "agreement", beta=0.3), **TINY_SINE)
-    first, again = gr.run_sine_seed(config, 1), gr.run_sine_seed(config, 1)
-    assert _same(first, again)
-    assert len(first["mse_steps"]) == config.inner_steps + 1
-    assert first["theta"].shape == (6 * 6 + 4 * 6 + 1,)
+def test_sine_cell_is_deterministic_and_paired() -> None:
+    first = gr.run_sine_cell(TINY_SINE, "reptile", "agreement", 0.3)
+    again = gr.run_sine_cell(TINY_SINE, "reptile", "agreement", 0.3)
+    assert all(_same(a, b) for a, b in zip(first["rows"], again["rows"], strict=True))
+    assert [r["seed"] for r in first["rows"]] == [0, 1]
+    assert first["theta_seed0"].shape == (6 * 6 + 4 * 6 + 1,)
+    assert all(math.isfinite(r["mse_32"]) and not r["diverged"] for r in first["rows"])
+    # seed s starts from the same θ in every cell: at β0 = 0 nothing moves, for any weighting
+    still = [gr.run_sine_cell(TINY_SINE, "reptile", w, 0.0) for w in ("uniform", "agreement")]
+    scores = [{k: v for k, v in c["rows"][1].items() if "mse" in k} for c in still]
+    assert scores[0] == scores[1]
+    init = TINY_SINE.model.init(np.random.default_rng([gr.SINE_ID, 0, 0]))
+    np.testing.assert_array_equal(still[0]["theta_seed0"], init)
+
+
+def test_a_diverging_sine_cell_is_marked_not_fatal() -> None:
+    cell = gr.run_sine_cell(TINY_SINE, "fomaml", "uniform", 1e300)
+    assert all(r["diverged"] and r["mse_5"] == math.inf for r in cell["rows"])
+
+
+def test_tuning_chooses_on_validation_and_skips_diverged() -> None:
+    rows = [
+        {"g": "a", "beta": b, "seed": s, "val": v}
+        for b, vals in ((0.1, (3.0, 3.0)), (1.0, (1.0, 2.0)), (10.0, (0.1, math.inf)))
+        for s, v in enumerate(vals)
+    ]
+    assert gs.tune(rows, ("g",), "beta", "val") == {("a",): 1.0}
+    assert gs.tune(rows, ("g",), "beta", "val", lower_is_better=False) == {("a",): 0.1}
 
 
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="none"):
         gr.LogisticConfig("maml", "uniform", "flip", 0.0)
-    with pytest.raises(ValueError, match="algorithm"):
-        gr.SineConfig("maml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,30 +175,12 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         folder / "logistic.json",
     )
-    sine = [gr.run_sine_seed(c, s) for s in range(2) for c in tiny_sine_configs()]
-    thetas = {
-        f"{r['algorithm']}_{r['weighting']}": r["theta"]
-        for r in sine
-        if r["seed"] == 0 and r["study"] == "main" and r["weighting"] != "cosine"
-    }
-    np.savez(
-        folder / "sine_init.npz",
-        **thetas,
-        hidden=6,
-        alpha=0.01,
-        inner_steps=5,
-        k_shot=10,
-        phase=np.array([0.0, 2 * np.pi]),
-    )
-    sine = [{k: v for k, v in r.items() if k != "theta"} for r in sine]
-    shared, rest = gr.compact_records(sine)
-    gr.save_json(
-        {
-            "meta": {"config": {"eval_tasks": 8, "iterations": 6}, "shared": shared, "n_seeds": 2},
-            "records": rest,
-        },
-        folder / "sine.json",
-    )
+    gr.run_sine_study(TINY_SINE, folder, workers=1, progress=False)
+    betas, _ = ge.sine_tuned(gr.load_results(folder)["sine"])
+    with np.load(folder / "sine_study_thetas.npz") as thetas:
+        inits = {f"{a}_{w}": thetas[f"{a}_{w}_{b:g}"] for (a, w), b in betas.items()}
+    tuned = {f"{a}_{w}": b for (a, w), b in betas.items()}
+    gr.save_sine_init(folder / "sine_init.npz", TINY_SINE, inits, tuned)
     overhead = gr.measure_overhead(repeats=1, number=1, sine_number=1)
     gr.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
     return folder
@@ -189,12 +190,15 @@ def test_loader_restores_records(results_dir: Path) -> None:
     results = gr.load_results(results_dir)
     assert set(results) == {"logistic", "sine", "overhead"}
     logistic = results["logistic"]["records"]
-    assert len(logistic) == 2 * len(tiny_logistic_configs())
+    # the tables read the runs at each method's β chosen on validation: one β per method
+    betas = {c.beta for c in tiny_logistic_configs()}
+    assert len(logistic) == 2 * len(tiny_logistic_configs()) // len(betas)
+    assert len(results["logistic"]["all_records"]) == 2 * len(tiny_logistic_configs())
     # the shared fields are back in every record, and a missing number is NaN again
     assert all(r["dim"] == 5 and r["meta_batch"] == 8 for r in logistic)
     clean = [r for r in logistic if r["disagreement"] == "none"]
     assert clean and all(math.isnan(r["weight_disagreeing"]) for r in clean)
-    assert {r["study"] for r in results["sine"]["records"]} == {"main", "large_step"}
+    assert len(results["sine"]["records"]) == len(TINY_SINE.cells()) * TINY_SINE.seeds
     init = gr.load_sine_init(results_dir / "sine_init.npz")
     assert init["reptile_agreement"].shape == (6 * 6 + 4 * 6 + 1,)
     # a folder without files gives an empty dict, not an error
@@ -237,3 +241,32 @@ def test_figures_have_title_labels_legend(results_dir: Path, name: str) -> None:
         _check_figure(fig)
     finally:
         gp.close(fig)
+
+
+def test_quick_run_of_the_whole_pipeline(tmp_path: Path, monkeypatch) -> None:
+    """scripts/run_experiments.py --quick: every experiment, table and figure, in seconds."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "run_experiments", gr.ROOT / "scripts" / "run_experiments.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(gr, "ROOT", tmp_path)  # the quick run writes under ROOT/build/quick
+    assert script.main(["--quick"]) == 0
+    out = tmp_path / "build" / "quick"
+    rows = gr.read_sine_study(out / "results")
+    study = gr.SineStudy.quick()
+    assert len(rows) == len(study.cells()) * study.seeds
+    assert {"algorithm", "weighting", "beta0", "seed", "mse_5", "val_mse_5", "diverged"} <= set(
+        rows[0]
+    )
+    init = gr.load_sine_init(out / "results" / "sine_init.npz")
+    assert str(init["activation"]) == "tanh" and "reptile_uniform" in init
+    summary = (out / "results" / "summary.md").read_text(encoding="utf-8")
+    assert "tuned β0" in summary and "every β0 of the grid" in summary
+    assert {p.name for p in (out / "figures").glob("*.png")} >= {
+        "evidence_sine_beta_sweep.png",
+        "evidence_sine_tuned.png",
+        "evidence_logistic_gain.png",
+    }
