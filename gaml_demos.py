@@ -5,14 +5,14 @@ Every demo has three layers, so tests can call it without a browser:
 * ``<name>_state(...)``: the numbers (pure NumPy, fast, cached where it trains);
 * ``<name>_callback(..., plot=None)``: the slider callback. It takes the slider values as
   keyword arguments and returns a :class:`DemoResult` (the state, an HTML readout and the
-  demo's :class:`gaml_plots.LivePlot` updated to them: ``plot`` is the one to update, a new one
+  demo's :class:`gaml_live.LivePlot` updated to them: ``plot`` is the one to update, a new one
   when None);
 * ``<name>_demo()``: builds the ipywidgets sliders and wires them to the callback with
   :class:`Demo`. The container has the CSS class ``gaml-demo``, the readout ``gaml-readout``
   and the plot ``gaml-plot`` (the browser tests look for them).
 
 Live: every slider sends its value while it is dragged (``continuous_update``), and each value
-redraws the demo's one figure in place (:class:`gaml_plots.LivePlot`: only what moves is drawn,
+redraws the demo's one figure in place (:class:`gaml_live.LivePlot`: only what moves is drawn,
 at the size it is shown). When values come faster than frames, the widgets' front end keeps only
 the newest while the kernel is busy (ipywidgets sends one update at a time and merges the ones
 that wait), so intermediate values are dropped, never queued.
@@ -33,6 +33,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import gaml_core as gc
+import gaml_live as gl
 import gaml_plots as gp
 import gaml_runs as gr
 import gaml_tasks as gt
@@ -44,7 +45,7 @@ class DemoResult:
 
     state: Any
     readout: str
-    plot: gp.LivePlot
+    plot: gl.LivePlot
 
     @property
     def figure(self) -> Figure:
@@ -66,7 +67,7 @@ class Demo:
         controls: dict[str, widgets.ValueWidget],
         callback: Callable[..., DemoResult],
         fixed: dict[str, Any] | None = None,
-        plot: gp.LivePlot | None = None,
+        plot: gl.LivePlot | None = None,
     ) -> None:
         self.title = title
         self.controls = controls
@@ -166,10 +167,10 @@ def tasks_callback(
     spread: float = 0.5,
     disagree_frac: float = 0.34,
     kind: str = "flip",
-    plot: gp.TaskPanelsPlot | None = None,
+    plot: gl.TaskPanelsPlot | None = None,
 ) -> DemoResult:
     batch = tasks_state(k_shot, spread, disagree_frac, kind)
-    plot = plot or gp.TaskPanelsPlot(TASK_DEMO_N, TASK_DEMO_MEAN)
+    plot = plot or gl.TaskPanelsPlot(TASK_DEMO_N, TASK_DEMO_MEAN)
     plot.update(batch)
     bad = [f"T{i + 1}" for i in np.flatnonzero(batch.disagreeing)]
     readout = (
@@ -291,11 +292,11 @@ def dissent_callback(
     angle_deg: float = 150.0,
     length: float = 1.0,
     n_agree: int = 3,
-    plot: gp.DissentPlot | None = None,
+    plot: gl.DissentPlot | None = None,
 ) -> DemoResult:
     state = dissent_state(angle_deg, length, n_agree)
     angles, curves = dissent_weight_curve(length, n_agree)
-    plot = plot or gp.DissentPlot()
+    plot = plot or gl.DissentPlot()
     plot.update(
         state.updates,
         state.weights,
@@ -480,10 +481,10 @@ def training_callback(
     disagree_frac: float = 0.25,
     algorithm: str = "maml",
     kind: str = "flip",
-    plot: gp.TrainingPlot | None = None,
+    plot: gl.TrainingPlot | None = None,
 ) -> DemoResult:
     spread = training_spread(disagree_frac, algorithm, kind)
-    plot = plot or gp.TrainingPlot(algorithm)
+    plot = plot or gl.TrainingPlot(algorithm)
     plot.update(spread.histories, disagree_frac, kind)
     acc = spread.accuracy
     gain = acc["agreement"] - acc["uniform"]
@@ -512,7 +513,7 @@ TRAINING_FRACTIONS = (0.0, 0.125, 0.25, 0.375, 0.5)  # the slider's positions
 def training_demo(algorithm: str = "maml", number: str = "3.1") -> Demo:
     # Train every slider position and seed now (about 0.1 s each), so that moving a slider only
     # redraws, and fit the plot's axes to all of them, so that they stay still.
-    plot = gp.TrainingPlot(algorithm)
+    plot = gl.TrainingPlot(algorithm)
     for kind in gt.DISAGREEMENTS:
         for frac in TRAINING_FRACTIONS:
             plot.include(training_spread(frac, algorithm, kind).histories)
@@ -611,10 +612,10 @@ def _sine_adaptation(task: int, names: tuple[str, ...], steps: int, mtime_ns: in
 
 
 def sine_fit_callback(
-    steps: int = 5, task: int = 0, plot: gp.SineFitPlot | None = None
+    steps: int = 5, task: int = 0, plot: gl.SineFitPlot | None = None
 ) -> DemoResult:
     state = sine_fit_state(steps, task)
-    plot = plot or gp.SineFitPlot(list(state.fits), SINE_MAX_STEPS)
+    plot = plot or gl.SineFitPlot(list(state.fits), SINE_MAX_STEPS)
     plot.update(state.x, state.truth, state.support, state.fits, state.mse_by_step, steps)
     parts = [f"{gp.pretty(name)} <b>{loss:.3f}</b>" for name, loss in state.losses.items()]
     readout = f"After {steps} step(s) on 10 points, mean squared error on [-5, 5]: " + ", ".join(

@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 
 import gaml_core as gc
 import gaml_demos as gd
-import gaml_plots as gp
+import gaml_live as gl
 import gaml_runs as gr
 import gaml_tasks as gt
 
@@ -46,9 +46,9 @@ def check_figure(fig) -> None:
         if len(lines) > 1:  # its own legend, or one shared legend for identical panels
             assert ax.get_legend() is not None or legends
     assert legends, "every demo figure explains its lines and colours"
-    assert gp.min_text_px(fig) >= gp.LIVE_TEXT_PX
-    assert fig.get_size_inches()[0] * fig.dpi <= gp.LIVE_WIDTH_PX
-    assert not gp.legends_clear_of_data(fig)
+    assert gl.min_text_px(fig) >= gl.LIVE_TEXT_PX
+    assert fig.get_size_inches()[0] * fig.dpi <= gl.LIVE_WIDTH_PX
+    assert not gl.legends_clear_of_data(fig)
 
 
 def slider_items(demo: gd.Demo):

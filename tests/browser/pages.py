@@ -165,10 +165,10 @@ def demo_problems(state: dict) -> list[str]:
 
 def plot_text_problems(demo) -> list[str]:
     """The plot's smallest text, as shown, must be as large as the page's body text."""
-    import gaml_plots  # the project's figures: their smallest text at natural size
+    import gaml_live  # the demos' figures: their smallest text at natural size
 
     shown = demo.evaluate(load_js("demo_text_scale"))
-    text_px = gaml_plots.LIVE_TEXT_PX * shown["scale"]
+    text_px = gaml_live.LIVE_TEXT_PX * shown["scale"]
     if text_px + 0.5 >= shown["bodyPx"]:
         return []
     return [
