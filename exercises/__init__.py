@@ -154,6 +154,16 @@ def attempt(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
     return "ok", result
 
 
+def attempted(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[bool, Any]:
+    """``(True, result)`` if ``fn(*args)`` ran cleanly; else print why it did not (not attempted,
+    an error, an input changed in place) and return ``(False, None)``."""
+    status, got = attempt(fn, args)
+    if status == "ok":
+        return True, got
+    print(got if status == "todo" else WRONG + got)
+    return False, None
+
+
 def run_check(
     fn: Callable[..., Any],
     cases: Iterable[Case],

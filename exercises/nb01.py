@@ -15,12 +15,11 @@ import numpy as np
 
 import gaml_tasks as gt
 from exercises import (
-    CORRECT,
     NOT_ATTEMPTED,
-    WRONG,
-    attempt,
+    Case,
     check,
     exercise_decorator,
+    run_check,
     shape_problem,
 )
 
@@ -130,20 +129,13 @@ def _diagnose_batch(got: Any, n: int, k: int, q: int, seed: int) -> str | None:
 @check
 def check_sample_sine_batch(fn) -> bool:
     """Compare ``fn(rng, n, k, q)`` with ``gt.sample_sine_tasks`` on the same seed."""
-    for seed, (n, k, q) in enumerate(SINE_CASES):
-        status, got = attempt(fn, (np.random.default_rng(seed), n, k, q))
-        label = f"n={n} tasks, k={k}, q={q}"
-        if status == "todo":
-            print(got)
-            return False
-        if status != "ok":
-            print(f"{WRONG}{got} (case: {label})")
-            return False
-        if message := _diagnose_batch(got, n, k, q, seed):
-            print(f"{WRONG}{message} (case: {label})")
-            return False
-    print(CORRECT + "your batches match gt.sample_sine_tasks, seed for seed, in 4 layouts")
-    return True
+    cases = [
+        Case(f"n={n} tasks, k={k}, q={q}", (np.random.default_rng(seed), n, k, q), None,
+             diagnose=lambda got, n=n, k=k, q=q, seed=seed: _diagnose_batch(got, n, k, q, seed))
+        for seed, (n, k, q) in enumerate(SINE_CASES)
+    ]  # fmt: skip
+    success = "your batches match gt.sample_sine_tasks, seed for seed, in 4 layouts"
+    return run_check(fn, cases, (), success)
 
 
 # --- Exercise 1.2 --------------------------------------------------------------------------------
@@ -202,18 +194,11 @@ def _diagnose_split(got: Any, X: np.ndarray, y: np.ndarray, k: int, seed: int) -
 @check
 def check_split_task(fn) -> bool:
     """Compare ``fn(rng, X, y, k)`` with the reference split on 4 tasks (k = 1 to m − 1)."""
+    cases = []
     for seed, m, k in _split_cases():
         X, y = _task(seed, m)
-        status, got = attempt(fn, (np.random.default_rng(seed), X, y, k))
-        label = f"m={m} points, k={k}"
-        if status == "todo":
-            print(got)
-            return False
-        if status != "ok":
-            print(f"{WRONG}{got} (case: {label})")
-            return False
-        if message := _diagnose_split(got, X, y, k, seed):
-            print(f"{WRONG}{message} (case: {label})")
-            return False
-    print(CORRECT + "every point lands in one set with its own label, split as rng.permutation")
-    return True
+        diagnose = lambda got, X=X, y=y, k=k, seed=seed: _diagnose_split(got, X, y, k, seed)  # noqa: E731
+        cases.append(Case(f"m={m} points, k={k}", (np.random.default_rng(seed), X, y, k), None,
+                          diagnose=diagnose))  # fmt: skip
+    success = "every point lands in one set with its own label, split as rng.permutation"
+    return run_check(fn, cases, (), success)

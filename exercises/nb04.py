@@ -16,11 +16,8 @@ import numpy as np
 import gaml_core as gc
 import gaml_tasks as gt
 from exercises import (
-    CORRECT,
     NOT_ATTEMPTED,
-    WRONG,
     Case,
-    attempt,
     check,
     close,
     exercise_decorator,
@@ -209,17 +206,10 @@ def _fresh(args: tuple[Any, ...]) -> tuple[Any, ...]:
 @check
 def check_train_ga_reptile(fn) -> bool:
     """Compare ``fn(theta, sample, rng, iterations, alpha, beta, steps)`` with ``gc.train``."""
+    cases = []
     for label, seed, iterations, steps in TRAIN_CASES:
         args = (np.zeros(6), _sampler(seed), seed, iterations, 1.0, 0.5, steps)
-        status, got = attempt(fn, _fresh(args))
-        if status == "todo":
-            print(got)
-            return False
-        if status != "ok":
-            print(f"{WRONG}{got} (case: {label})")
-            return False
-        if message := _diagnose_training(got, args, iterations):
-            print(f"{WRONG}{message} (case: {label})")
-            return False
-    print(CORRECT + "your loop retraces gc.train(algorithm='reptile'): same θ, same curve")
-    return True
+        diagnose = lambda got, a=args, t=iterations: _diagnose_training(got, a, t)  # noqa: E731
+        cases.append(Case(label, _fresh(args), None, diagnose=diagnose))
+    success = "your loop retraces gc.train(algorithm='reptile'): same θ, same curve"
+    return run_check(fn, cases, (), success)

@@ -28,6 +28,7 @@ from exercises import (
     NOT_ATTEMPTED,
     Case,
     attempt,
+    attempted,
     check,
     close,
     exercise_decorator,
@@ -182,12 +183,9 @@ SCALING_KEYS = ("original", "task 0 x10", "all x10")
 def check_scaling_experiment(fn) -> bool:
     """``fn(updates)`` must return the three weight vectors of :func:`scaling_experiment`."""
     updates = SCALING_UPDATES
-    status, got = attempt(fn, (updates,))
-    if status == "todo":
-        print(got)
+    ran, got = attempted(fn, (updates,))
+    if not ran:
         return False
-    if status != "ok":
-        return report([got], "")
     if not isinstance(got, dict):
         return report(["return a dictionary with the keys " + ", ".join(SCALING_KEYS)], "")
     if missing := [key for key in SCALING_KEYS if key not in got]:
@@ -269,12 +267,9 @@ ANGLE_MISTAKES = [  # (wrong value in degrees, diagnosis)
 def check_zero_angle(fn) -> bool:
     """``fn()`` must return, in degrees, the angle at which the dissenter's weight is zero."""
     want = math.degrees(math.acos(-1.0 / 3.0))
-    status, got = attempt(fn, ())
-    if status == "todo":
-        print(got)
+    ran, got = attempted(fn, ())
+    if not ran:
         return False
-    if status != "ok":
-        return report([got], "")
     try:
         value = float(got)
     except (TypeError, ValueError):
@@ -333,12 +328,9 @@ def _values(got: Any, key: str, n: int) -> tuple[list[float] | None, str | None]
 @check
 def check_ga_reptile_sine(fn) -> bool:
     """Run ``fn(seeds, iterations)`` on a short protocol and compare it with the reference."""
-    status, got = attempt(fn, (CHECK_SEEDS, CHECK_ITERATIONS))
-    if status == "todo":
-        print(got)
+    ran, got = attempted(fn, (CHECK_SEEDS, CHECK_ITERATIONS))
+    if not ran:
         return False
-    if status != "ok":
-        return report([got], "")
     if not isinstance(got, dict):
         return report(['return a dictionary {"uniform": [...], "agreement": [...]}'], "")
     got_values = {}
