@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 import gaml_core as gc
 import gaml_live as gl
 import gaml_plots as gp
-import gaml_runs as gr
+import gaml_results as gres
 import gaml_tasks as gt
 
 
@@ -558,13 +558,13 @@ class SineFitState:
 
 @lru_cache(maxsize=2)
 def _sine_init(path: Path, mtime_ns: int) -> dict[str, Any]:
-    return gr.load_sine_init(path)
+    return gres.load_sine_init(path)
 
 
 def sine_init() -> dict[str, Any]:
     """The stored initialisations (:func:`gaml_runs.load_sine_init`: the network is
     ``["model"]``), read again only when the file changed."""
-    path = gr.SINE_INIT_FILE
+    path = gres.SINE_INIT_FILE
     return _sine_init(path, path.stat().st_mtime_ns)
 
 
@@ -577,7 +577,7 @@ def sine_fit_state(
     (:func:`gaml_runs.load_sine_init`), adapted in the network they were trained in. Cached
     per task: every number of steps up to the slider's end is computed at once.
     """
-    mtime = gr.SINE_INIT_FILE.stat().st_mtime_ns
+    mtime = gres.SINE_INIT_FILE.stat().st_mtime_ns
     total = max(int(steps), SINE_MAX_STEPS)
     x, truth, support, preds, by_step = _sine_adaptation(int(task), tuple(names), total, mtime)
     fits = {name: preds[name][steps] for name in names}

@@ -16,9 +16,8 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 import gaml_evidence_figures as gf
+import gaml_results as gres
 import gaml_runs as gr
 import gaml_stats as gs
 from gaml_plots import STYLE, method_label
@@ -297,15 +296,13 @@ def _study(results: dict) -> gr.SineStudy:
 
 
 def _mse_cell(values: Sequence[float], study: gr.SineStudy) -> str:
-    """Mean ± 95% CI of a sine cell's MSE over seeds or, where some seeds blew up
-    (:meth:`gaml_runs.SineStudy.learned`), the median and how many blew up."""
-    values = [float(v) for v in values]
-    bad = sum(not study.learned(v) for v in values)
-    if not bad:
-        return _fmt(*gs.mean_ci(values)[:2])
-    if bad == len(values):
-        return f"all {bad} blew up"
-    return f"median {float(np.median(values)):.3f}, {bad}/{len(values)} blew up"
+    """A sine cell's MSE over seeds, as :meth:`gaml_runs.SineStudy.summary` gives it."""
+    centre, half, blown = study.summary([float(v) for v in values])
+    if not blown:
+        return _fmt(centre, half)
+    if blown == len(values):
+        return f"all {blown} blew up"
+    return f"median {centre:.3f}, {blown}/{len(values)} blew up"
 
 
 def _blew_up(runs: Sequence[dict], metric: str, study: gr.SineStudy) -> bool:
@@ -316,9 +313,7 @@ def sine_tuned(results: dict) -> tuple[dict[tuple, float], list[dict]]:
     """Each sine method's β0 chosen on the validation tasks (lowest mean MSE after 5 steps,
     no diverged seed), and the test-task records of every method at its own β0."""
     records = results["records"]
-    found = gs.tune(records, ("algorithm", "weighting"), "beta0", "val_mse_5")
-    order = [(a, w) for a in gr.SINE_ALGORITHMS for w in gr.SINE_WEIGHTINGS]  # table order
-    betas = {key: found[key] for key in order if key in found}
+    betas = gr.tuned_sine_betas(records)
     chosen = [r for r in records if betas.get((r["algorithm"], r["weighting"])) == r["beta0"]]
     return betas, chosen
 
@@ -565,8 +560,8 @@ def update_readme(table: str, readme: Path) -> bool:
 
 
 def write_evidence(
-    results_dir: Path = gr.RESULTS_DIR,
-    figures_dir: Path = gr.FIGURES_DIR,
+    results_dir: Path = gres.RESULTS_DIR,
+    figures_dir: Path = gres.FIGURES_DIR,
     readme: Path | None = None,
 ) -> list[Path]:
     """Draw every evidence figure and write ``results_dir/summary.md`` from the stored results,
@@ -574,9 +569,9 @@ def write_evidence(
 
     Returns the files written.
     """
-    results = gr.load_results(results_dir)
-    init_path = results_dir / gr.SINE_INIT_FILE.name
-    init = gr.load_sine_init(init_path) if init_path.exists() else None
+    results = gres.load_results(results_dir)
+    init_path = results_dir / gres.SINE_INIT_FILE.name
+    init = gres.load_sine_init(init_path) if init_path.exists() else None
     written = gf.write_figures(results, figures_dir, init)
     table = results_markdown(results)
     summary = results_dir / "summary.md"

@@ -256,25 +256,6 @@ def plot_weight_curves(results: dict, fraction: float = 0.25, algorithm: str = "
 # ---------------------------------------------------------------------------------------------
 
 
-def _tuned_betas(results: dict) -> dict[tuple, float]:
-    """Each method's β0 chosen on the validation tasks (the rule of :func:`gaml_stats.tune`),
-    in the order Reptile, FOMAML and uniform, GA, cosine."""
-    found = gs.tune(results["records"], ("algorithm", "weighting"), "beta0", "val_mse_5")
-    order = [(a, w) for a in gr.SINE_ALGORITHMS for w in gr.SINE_WEIGHTINGS]
-    return {key: found[key] for key in order if key in found}
-
-
-def _cell_stats(runs: Sequence[dict], metric: str, study: gr.SineStudy) -> tuple:
-    """(centre, CI half-width, how many seeds blew up): the mean ± CI where every seed learned
-    (:meth:`gaml_runs.SineStudy.learned`), else the median and no interval."""
-    values = [r[metric] for r in runs]
-    bad = sum(not study.learned(v) for v in values)
-    if bad:
-        return float(np.median(values)), math.nan, bad
-    mean, half, _ = gs.mean_ci(values)
-    return mean, half, 0
-
-
 def plot_sine_beta_sweep(results: dict) -> Figure:
     """Test MSE after 5 steps against the initial meta-step β0, per algorithm and weighting.
 
@@ -282,7 +263,8 @@ def plot_sine_beta_sweep(results: dict) -> Figure:
     (worse than predicting 0); crosses at the top: every seed blew up. Rings mark each method's
     β0 chosen on the validation tasks; the paper's two Reptile numbers are black lines.
     """
-    records, tuned = results["records"], _tuned_betas(results)
+    records = results["records"]
+    tuned = gr.tuned_sine_betas(records)
     study = gr.SineStudy.from_stored(results["meta"]["study"])
     weightings = [w for w in gr.SINE_WEIGHTINGS if any(r["weighting"] == w for r in records)]
     fig, axes = plt.subplots(1, 2, figsize=(12.0, 6.0), sharey=True)
@@ -292,8 +274,9 @@ def plot_sine_beta_sweep(results: dict) -> Figure:
         grid = sorted({r["beta0"] for r in mine})
         for j, w in enumerate(weightings):
             shift = 1.08 ** (j - (len(weightings) - 1) / 2)  # side by side on the log axis
-            stats = {b: _cell_stats([r for r in mine if (r["weighting"], r["beta0"]) == (w, b)],
-                                    "mse_5", study) for b in grid}  # fmt: skip
+            cell = {b: [r["mse_5"] for r in mine if (r["weighting"], r["beta0"]) == (w, b)]
+                    for b in grid}  # fmt: skip
+            stats = {b: study.summary(values) for b, values in cell.items()}
             some = [b for b in grid if stats[b][2] < study.seeds]
             ax.plot([b * shift for b in some], [stats[b][0] for b in some], color=STYLE[w].color,
                     linestyle=STYLE[w].linestyle, linewidth=1.2)  # fmt: skip
@@ -342,7 +325,8 @@ def plot_sine_tuned(results: dict) -> Figure:
     """Left: every method at its own tuned β0, test MSE after 5, 10 and 32 steps (mean ± 95% CI;
     open markers: the median where seeds blew up). Right: the paired differences to uniform at
     5 steps, one dot per seed, with the mean ± 95% CI, for the methods where no seed blew up."""
-    records, tuned = results["records"], _tuned_betas(results)
+    records = results["records"]
+    tuned = gr.tuned_sine_betas(records)
     study = gr.SineStudy.from_stored(results["meta"]["study"])
     chosen = [r for r in records if tuned.get((r["algorithm"], r["weighting"])) == r["beta0"]]
     steps = results["meta"]["study"]["eval_steps"]
@@ -351,7 +335,7 @@ def plot_sine_tuned(results: dict) -> Figure:
     x = np.arange(len(steps), dtype=float)
     for k, (alg, w) in enumerate(methods):
         runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
-        stats = [_cell_stats(runs, f"mse_{t}", study) for t in steps]
+        stats = [study.summary([r[f"mse_{t}"] for r in runs]) for t in steps]
         xs = x + 0.06 * (k - (len(methods) - 1) / 2)
         label = f"{method_label(alg, w)}, β0 = {tuned[(alg, w)]:g}"
         ax.errorbar(xs, [c for c, _, _ in stats], yerr=[h for _, h, _ in stats], capsize=3,

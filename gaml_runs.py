@@ -1,5 +1,5 @@
-"""Running the experiments of notebook 06: configurations, one run per configuration and seed,
-and the results files they fill.
+"""Running the experiments of notebook 06: configurations, and one run per configuration and
+seed (the files the runs fill are :mod:`gaml_results`'s).
 
 Three experiments, all built on :mod:`gaml_core`:
 
@@ -20,7 +20,7 @@ The module has three parts, so that the notebook never has to rerun anything:
    (``scripts/run_experiments.py`` loops over the seeds); the sine study trains all seeds of
    one cell at once (:func:`run_sine_cell`) and spreads the cells over processes
    (:func:`run_sine_study`);
-3. the results files: writing and loading them (``results/``).
+3. the results files are :mod:`gaml_results`'s.
 
 :mod:`gaml_stats` summarises the records; :mod:`gaml_evidence` and
 :mod:`gaml_evidence_figures` turn them into notebook 06's tables and figures.
@@ -56,13 +56,7 @@ from tqdm.auto import tqdm
 import gaml_core as gc
 import gaml_stats as gs
 import gaml_tasks as gt
-
-ROOT = Path(__file__).resolve().parent
-RESULTS_DIR = ROOT / "results"  # the stored results that notebook 06 reads
-FIGURES_DIR = ROOT / "figures"  # every PNG the scripts draw
-SINE_INIT_FILE = RESULTS_DIR / "sine_init.npz"  # the learned sine initialisations of seed 0
-RESULT_FILES = {"logistic": "logistic.json", "overhead": "overhead.json"}
-SINE_STUDY_FILES = ("sine_study.csv", "sine_study.json")  # rows; settings and timings
+from gaml_results import SINE_STUDY_FILES
 
 LOGISTIC_ID = 1  # experiment ids, the second entry of every seed sequence
 SINE_ID = 4  # (the untuned sine experiment it replaced used 2)
@@ -248,10 +242,26 @@ class SineStudy:
         that did not has *blown up*, and a mean over seeds would say nothing about the rest."""
         return math.isfinite(mse) and mse <= self.zero_predictor_mse()
 
+    def summary(self, mse: Sequence[float]) -> tuple[float, float, int]:
+        """(centre, 95% CI half-width, seeds that blew up) of one cell's MSE over seeds: the
+        mean ± CI where every seed :meth:`learned`, else the median and no interval."""
+        blown = sum(not self.learned(v) for v in mse)
+        if blown:
+            return float(np.median(mse)), math.nan, blown
+        return *gs.mean_ci(mse)[:2], 0
+
     def zero_predictor_mse(self) -> float:
         """MSE of predicting 0 everywhere: E[a² sin²(x+φ)] = E[a²]/2 for a ~ U[lo, hi]."""
         lo, hi = self.amplitude
         return (lo * lo + lo * hi + hi * hi) / 3.0 / 2.0
+
+
+def tuned_sine_betas(records: Sequence[dict]) -> dict[tuple[str, str], float]:
+    """Each sine method's β0 chosen on the validation tasks (:func:`gaml_stats.tune`: lowest
+    mean ``val_mse_5``, no diverged seed), in the order Reptile, FOMAML × uniform, GA, cosine."""
+    found = gs.tune(records, ("algorithm", "weighting"), "beta0", "val_mse_5")
+    order = [(a, w) for a in SINE_ALGORITHMS for w in SINE_WEIGHTINGS]
+    return {key: found[key] for key in order if key in found}
 
 
 def more_malloc_headroom() -> None:
@@ -352,42 +362,6 @@ def run_sine_study(
     return meta
 
 
-def read_sine_study(results_dir: Path | str | None = None) -> list[dict[str, Any]]:
-    """The rows of ``sine_study.csv``, numbers as numbers (a diverged run's MSE is inf)."""
-    folder = RESULTS_DIR if results_dir is None else Path(results_dir)
-    types = {"seed": int, "meta_batch": int, "iterations": int}
-    rows = []
-    with open(folder / SINE_STUDY_FILES[0], newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            out: dict[str, Any] = dict(row)
-            for key, value in row.items():
-                if key in types:
-                    out[key] = types[key](value)
-                elif key == "diverged":
-                    out[key] = value == "True"
-                elif key.startswith(("mse", "val_mse", "beta", "mean_")):
-                    out[key] = float(value)
-            rows.append(out)
-    return rows
-
-
-def save_sine_init(
-    path: Path, study: SineStudy, thetas: dict[str, np.ndarray], betas: dict[str, float]
-) -> None:
-    """Store learned sine initialisations ``{"<algorithm>_<weighting>": θ}`` (seed 0, each at
-    its tuned β0, stored as ``beta0_<algorithm>_<weighting>``) with the settings that adapt
-    them."""
-    np.savez_compressed(
-        path, **thetas, **{f"beta0_{name}": beta for name, beta in betas.items()},
-        hidden=study.hidden, activation=study.activation, alpha=study.alpha,
-        inner_steps=study.inner_steps, k_shot=study.k_shot, phase=np.array(study.phase),
-        amplitude=np.array(study.amplitude), iterations=study.iterations,
-        meta_batch=study.meta_batch, seed=0,
-    )  # fmt: skip
-
-
-# The meta-step sizes every logistic method is trained with; each method's own is chosen on the
-# validation tasks (:func:`gaml_stats.tune`). The untuned experiment used 0.5 for all.
 LOGISTIC_BETAS = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0, 2.0)
 
 
@@ -629,116 +603,3 @@ def measure_overhead(repeats: int = 7, number: int = 50, sine_number: int = 10) 
                 }
             )
     return records
-
-
-# ---------------------------------------------------------------------------------------------
-# 3. Results files
-# ---------------------------------------------------------------------------------------------
-
-
-def _clean_json(value: Any) -> Any:
-    """JSON-ready copy: NumPy scalars to Python, NaN to None, floats to 6 significant digits."""
-    if isinstance(value, dict):
-        return {k: _clean_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _clean_json(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return float(f"{value:.6g}") if math.isfinite(value) else None
-    return value
-
-
-def _from_json(value: Any) -> Any:
-    """Inverse of the NaN handling of :func:`_clean_json`: None in a number field → NaN."""
-    if isinstance(value, dict):
-        return {k: _from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return math.nan if value is None else value
-
-
-def save_json(data: dict, path: Path) -> None:
-    """Write ``data`` as compact, stable JSON (sorted keys, one record per line)."""
-    data = _clean_json(data)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["{"]
-    items = sorted(data.items())
-    for i, (key, value) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            body = ",\n".join("  " + json.dumps(v, sort_keys=True) for v in value)
-            lines.append(f"  {json.dumps(key)}: [\n{body}\n  ]{comma}")
-        else:
-            lines.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}{comma}")
-    lines.append("}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def compact_records(records: Sequence[dict]) -> tuple[dict, list[dict]]:
-    """Split off the fields whose value is the same in every record (stored once as "shared")."""
-    if not records:
-        return {}, []
-    first = records[0]
-    shared = {
-        k: v
-        for k, v in first.items()
-        if all(k in r and _clean_json(r[k]) == _clean_json(v) for r in records)
-    }
-    return shared, [{k: v for k, v in r.items() if k not in shared} for r in records]
-
-
-LOGISTIC_METHOD = ("disagreement", "disagree_frac", "algorithm", "weighting")
-
-
-def tune_logistic(records: Sequence[dict]) -> dict[str, Any]:
-    """Each logistic method's β per setting, chosen on the validation tasks (best mean
-    ``val_acc_after`` over seeds): ``{"records": the runs at the chosen β (what every table
-    and figure reads), "all_records": every run of the grid, "tuned_beta": {method: β}}``."""
-    tuned = gs.tune(records, LOGISTIC_METHOD, "beta", "val_acc_after", lower_is_better=False)
-    chosen = [r for r in records if tuned.get(tuple(r[k] for k in LOGISTIC_METHOD)) == r["beta"]]
-    return {"records": chosen, "all_records": list(records), "tuned_beta": tuned}
-
-
-def load_results(results_dir: Path | str | None = None) -> dict[str, dict]:
-    """Load every results file present: ``{"logistic": ..., "sine": ..., "overhead": ...}``
-    (the sine study's ``records`` are the rows of ``sine_study.csv``).
-
-    Each value is the file's dict (``meta`` and ``records``, ...) with null numbers read back as
-    NaN. The fields every record shares are stored once, in ``meta["shared"]``; they are copied
-    back into every record here. A missing file is simply absent from the returned dict.
-    """
-    folder = RESULTS_DIR if results_dir is None else Path(results_dir)
-    out = {}
-    for name, filename in RESULT_FILES.items():
-        path = folder / filename
-        if path.exists():
-            data = _from_json(json.loads(path.read_text(encoding="utf-8")))
-            shared = data.get("meta", {}).get("shared", {})
-            data["records"] = [{**shared, **rec} for rec in data["records"]]
-            if name == "logistic" and "val_acc_after" in data["records"][0]:
-                data = {**data, **tune_logistic(data["records"])}
-            out[name] = data
-    if (folder / SINE_STUDY_FILES[0]).exists():
-        meta = json.loads((folder / SINE_STUDY_FILES[1]).read_text(encoding="utf-8"))
-        out["sine"] = {"meta": meta, "records": read_sine_study(folder)}
-    return out
-
-
-def load_sine_init(path: Path | str | None = None) -> dict[str, Any]:
-    """The learned sine initialisations of one seed: ``{method: theta}`` plus the settings.
-
-    Also ``"activation"`` (the stored one, "relu" for a file that does not name it) and
-    ``"model"``: the network the initialisations belong to, ``MLPModel(hidden, activation)``.
-    """
-    with np.load(SINE_INIT_FILE if path is None else Path(path)) as data:
-        init: dict[str, Any] = {key: data[key] for key in data.files}
-    init["activation"] = str(init["activation"].item()) if "activation" in init else "relu"
-    init["model"] = gc.MLPModel(int(init["hidden"]), init["activation"])
-    return init

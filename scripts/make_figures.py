@@ -19,19 +19,19 @@ import numpy as np
 import gaml_demos as gd
 import gaml_evidence as ge
 import gaml_plots as gp
-import gaml_runs as gr
+import gaml_results as gres
 import gaml_tasks as gt
 
 
 def save(fig, name: str) -> None:
-    path = gr.FIGURES_DIR / f"{name}.png"
+    path = gres.FIGURES_DIR / f"{name}.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    print("wrote", path.relative_to(gr.ROOT))
+    print("wrote", path.relative_to(gres.ROOT))
 
 
 def main() -> None:
-    gr.FIGURES_DIR.mkdir(exist_ok=True)
+    gres.FIGURES_DIR.mkdir(exist_ok=True)
     save(gd.dissent_callback(angle_deg=150.0, length=1.0, n_agree=3).figure, "dissent_demo")
     save(gd.dissent_callback(angle_deg=180.0, length=3.5, n_agree=3).figure, "dissent_long")
     save(gd.tasks_callback().figure, "tasks")
@@ -42,11 +42,11 @@ def main() -> None:
     alphas = np.array([0.01, 0.1, 0.3, 1.0, 2.0])
     errors = gd.meta_gradient_errors(0.5 * family.mean, task, alphas, steps=3)
     save(gp.plot_meta_gradient_check(alphas, errors), "meta_gradient_check")
-    if gr.SINE_INIT_FILE.exists():
+    if gres.SINE_INIT_FILE.exists():
         save(gd.sine_fit_callback(steps=5, task=0).figure, "sine_fits")
     # the evidence figures and the README's results table, from the stored results
-    for path in ge.write_evidence(readme=gr.ROOT / "README.md"):
-        print("wrote", path.relative_to(gr.ROOT))
+    for path in ge.write_evidence(readme=gres.ROOT / "README.md"):
+        print("wrote", path.relative_to(gres.ROOT))
 
 
 if __name__ == "__main__":

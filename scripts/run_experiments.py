@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import gaml_evidence as ge  # noqa: E402
+import gaml_results as gres  # noqa: E402
 import gaml_runs as gr  # noqa: E402
 
 SEEDS = {"logistic": 10}
@@ -52,7 +53,7 @@ def pack_results(
     """A results file: the records with the fields they all share stored once, the settings
     (``config`` less the ``varying`` fields) and ``meta``."""
     settings = {k: v for k, v in asdict(config).items() if k not in varying}
-    shared, records = gr.compact_records(records)
+    shared, records = gres.compact_records(records)
     meta = {"experiment": experiment, "config": settings, "shared": shared, **meta}
     return {"meta": meta, "records": records}
 
@@ -91,13 +92,13 @@ def run_sine(quick: bool, results_dir: Path) -> dict:
     study = gr.SineStudy.quick() if quick else gr.SineStudy()
     with tempfile.TemporaryDirectory() as tmp:
         meta = gr.run_sine_study(study, Path(tmp), WORKERS)
-        for name in gr.SINE_STUDY_FILES:
+        for name in gres.SINE_STUDY_FILES:
             (results_dir / name).write_bytes((Path(tmp) / name).read_bytes())
         with np.load(Path(tmp) / "sine_study_thetas.npz") as thetas:
-            betas, _ = ge.sine_tuned(gr.load_results(results_dir)["sine"])
+            betas, _ = ge.sine_tuned(gres.load_results(results_dir)["sine"])
             inits = {f"{a}_{w}": thetas[f"{a}_{w}_{b:g}"] for (a, w), b in betas.items()}
     tuned = {f"{a}_{w}": b for (a, w), b in betas.items()}
-    gr.save_sine_init(results_dir / gr.SINE_INIT_FILE.name, study, inits, tuned)
+    gres.save_sine_init(results_dir / gres.SINE_INIT_FILE.name, study, inits, tuned)
     return meta
 
 
@@ -124,7 +125,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    base = gr.ROOT / "build" / "quick" if args.quick else gr.ROOT
+    base = gres.ROOT / "build" / "quick" if args.quick else gres.ROOT
     results_dir, figures_dir = base / "results", base / "figures"
     results_dir.mkdir(parents=True, exist_ok=True)
     seeds = QUICK_SEEDS if args.quick else SEEDS
@@ -136,17 +137,17 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         data = run_logistic(seeds["logistic"], args.quick)
         data["meta"]["run_seconds"] = time.perf_counter() - t0
-        gr.save_json(data, results_dir / "logistic.json")
+        gres.save_json(data, results_dir / "logistic.json")
     if "sine" in todo:
         meta = run_sine(args.quick, results_dir)
         print(f"sine study: {meta['wall_seconds'] / 60:.1f} min on {meta['workers']} processes")
     if "overhead" in todo:
-        gr.save_json(run_overhead(args.quick), results_dir / "overhead.json")
+        gres.save_json(run_overhead(args.quick), results_dir / "overhead.json")
 
-    readme = None if args.quick else gr.ROOT / "README.md"
+    readme = None if args.quick else gres.ROOT / "README.md"
     written = ge.write_evidence(results_dir, figures_dir, readme)
     for path in written:
-        print(f"wrote {path.relative_to(gr.ROOT)}")
+        print(f"wrote {path.relative_to(gres.ROOT)}")
     if readme is not None and readme not in written:
         print(
             "README.md is missing or lacks the markers "

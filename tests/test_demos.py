@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import gaml_core as gc
 import gaml_demos as gd
 import gaml_live as gl
-import gaml_runs as gr
+import gaml_results as gres
 import gaml_tasks as gt
 
 DEMOS = {
@@ -27,9 +27,9 @@ DEMOS = {
     "training_maml": lambda: gd.training_demo("maml"),
     "training_reptile": lambda: gd.training_demo("reptile", number="4.1"),
 }
-if gr.SINE_INIT_FILE.exists():
+if gres.SINE_INIT_FILE.exists():
     DEMOS["sine_fit"] = gd.sine_fit_demo
-needs_sine = pytest.mark.skipif(not gr.SINE_INIT_FILE.exists(), reason="no results/sine_init.npz")
+needs_sine = pytest.mark.skipif(not gres.SINE_INIT_FILE.exists(), reason="no results/sine_init.npz")
 
 
 def check_figure(fig) -> None:
@@ -221,10 +221,10 @@ def test_sine_init_builds_its_network(tmp_path: Path):
     theta = np.zeros(gc.MLPModel(4).n_params())
     plain = tmp_path / "old.npz"
     np.savez(plain, reptile_uniform=theta, reptile_agreement=theta, hidden=4, alpha=0.01)
-    init = gr.load_sine_init(plain)
+    init = gres.load_sine_init(plain)
     assert init["model"] == gc.MLPModel(4, "relu") and init["activation"] == "relu"
     assert init["reptile_uniform"].shape == theta.shape
     tanh = tmp_path / "new.npz"
     np.savez(tanh, reptile_uniform=theta, hidden=4, alpha=0.01, activation="tanh")
-    init = gr.load_sine_init(tanh)
+    init = gres.load_sine_init(tanh)
     assert init["model"] == gc.MLPModel(4, "tanh") and init["activation"] == "tanh"

@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import gaml_evidence as ge
 import gaml_evidence_figures as gf
 import gaml_plots as gp
+import gaml_results as gres
 import gaml_runs as gr
 import gaml_stats as gs
 
@@ -166,8 +167,8 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("results")
     configs = tiny_logistic_configs()
     records = [gr.run_logistic_seed(c, s) for s in range(2) for c in configs]
-    shared, rest = gr.compact_records(records)
-    gr.save_json(
+    shared, rest = gres.compact_records(records)
+    gres.save_json(
         {
             "meta": {"config": {"meta_batch": 8}, "shared": shared, "n_seeds": 2},
             "records": rest,
@@ -176,18 +177,18 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder / "logistic.json",
     )
     gr.run_sine_study(TINY_SINE, folder, workers=1, progress=False)
-    betas, _ = ge.sine_tuned(gr.load_results(folder)["sine"])
+    betas, _ = ge.sine_tuned(gres.load_results(folder)["sine"])
     with np.load(folder / "sine_study_thetas.npz") as thetas:
         inits = {f"{a}_{w}": thetas[f"{a}_{w}_{b:g}"] for (a, w), b in betas.items()}
     tuned = {f"{a}_{w}": b for (a, w), b in betas.items()}
-    gr.save_sine_init(folder / "sine_init.npz", TINY_SINE, inits, tuned)
+    gres.save_sine_init(folder / "sine_init.npz", TINY_SINE, inits, tuned)
     overhead = gr.measure_overhead(repeats=1, number=1, sine_number=1)
-    gr.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
+    gres.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
     return folder
 
 
 def test_loader_restores_records(results_dir: Path) -> None:
-    results = gr.load_results(results_dir)
+    results = gres.load_results(results_dir)
     assert set(results) == {"logistic", "sine", "overhead"}
     logistic = results["logistic"]["records"]
     # the tables read the runs at each method's β chosen on validation: one β per method
@@ -199,14 +200,14 @@ def test_loader_restores_records(results_dir: Path) -> None:
     clean = [r for r in logistic if r["disagreement"] == "none"]
     assert clean and all(math.isnan(r["weight_disagreeing"]) for r in clean)
     assert len(results["sine"]["records"]) == len(TINY_SINE.cells()) * TINY_SINE.seeds
-    init = gr.load_sine_init(results_dir / "sine_init.npz")
+    init = gres.load_sine_init(results_dir / "sine_init.npz")
     assert init["reptile_agreement"].shape == (6 * 6 + 4 * 6 + 1,)
     # a folder without files gives an empty dict, not an error
-    assert gr.load_results(results_dir / "nowhere") == {}
+    assert gres.load_results(results_dir / "nowhere") == {}
 
 
 def test_tables_round_to_three_decimals(results_dir: Path) -> None:
-    results = gr.load_results(results_dir)
+    results = gres.load_results(results_dir)
     text = ge.results_markdown(results)
     assert "| GA-Reptile |" in text and "cosine" in text and "not in paper" in text
     assert "0.13" in text and "0.08" in text  # the paper's sine numbers
@@ -231,9 +232,9 @@ FIGURE_NAMES = [*gf.EVIDENCE_FIGURES, "plot_sine_fits"]
 
 @pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_figures_have_title_labels_legend(results_dir: Path, name: str) -> None:
-    results = gr.load_results(results_dir)
+    results = gres.load_results(results_dir)
     if name == "plot_sine_fits":
-        fig = gf.plot_sine_fits(gr.load_sine_init(results_dir / "sine_init.npz"), n_tasks=2)
+        fig = gf.plot_sine_fits(gres.load_sine_init(results_dir / "sine_init.npz"), n_tasks=2)
     else:
         experiment, fn = gf.EVIDENCE_FIGURES[name]
         fig = fn(results[experiment])
@@ -248,20 +249,20 @@ def test_quick_run_of_the_whole_pipeline(tmp_path: Path, monkeypatch) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "run_experiments", gr.ROOT / "scripts" / "run_experiments.py"
+        "run_experiments", gres.ROOT / "scripts" / "run_experiments.py"
     )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    monkeypatch.setattr(gr, "ROOT", tmp_path)  # the quick run writes under ROOT/build/quick
+    monkeypatch.setattr(gres, "ROOT", tmp_path)  # the quick run writes under ROOT/build/quick
     assert script.main(["--quick"]) == 0
     out = tmp_path / "build" / "quick"
-    rows = gr.read_sine_study(out / "results")
+    rows = gres.read_sine_study(out / "results")
     study = gr.SineStudy.quick()
     assert len(rows) == len(study.cells()) * study.seeds
     assert {"algorithm", "weighting", "beta0", "seed", "mse_5", "val_mse_5", "diverged"} <= set(
         rows[0]
     )
-    init = gr.load_sine_init(out / "results" / "sine_init.npz")
+    init = gres.load_sine_init(out / "results" / "sine_init.npz")
     assert str(init["activation"]) == "tanh" and "reptile_uniform" in init
     summary = (out / "results" / "summary.md").read_text(encoding="utf-8")
     assert "tuned β0" in summary and "every β0 of the grid" in summary
