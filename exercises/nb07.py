@@ -5,12 +5,17 @@ Exercise 7.2 ``scaling_experiment(updates)``: which rescalings of the updates ch
 Exercise 7.3 ``zero_angle()``: the angle (degrees) at which a unit dissenter among three equal
 unit updates gets weight 0.
 Exercise 7.4 ``ga_reptile_sine(seeds, iterations)``: Reptile vs GA-Reptile on sines, two tasks
-per batch, under a fixed protocol (so that the check can recompute it).
+per batch, under a fixed protocol (so that the check can recompute it); :func:`full_runs` runs
+the learner's function for the notebook's discussion, or the reference while it is unfinished.
 
 Notation as in ``gaml_core``: g_i = θ − θ'_i, G_ij = g_iᵀg_j, the paper's weights
 w_i = Σ_j G_ij / Σ_k |Σ_j G_kj| (Eshratifar, Eigen & Pedram 2018, arXiv 1810.08178) and the
 chapter's denominator Σ_i Σ_j |G_ij| (S. Ravichandiran, *Hands-On Meta Learning with Python*,
 Packt 2018, chapter 8).
+
+Every check varies what a learner could hard-code (sizes, the special rows, the arguments, the
+scale of the updates) and diagnoses a wrong answer in order: the specific known mistakes first,
+then values copied from the notebook, rounding and scale, and only then the generic message.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,15 +31,19 @@ import numpy as np
 import gaml_core as gc
 import gaml_tasks as gt
 from exercises import (
+    CORRECT,
     NOT_ATTEMPTED,
+    WRONG,
     Case,
     attempt,
     attempted,
     check,
     close,
+    diagnosis,
     exercise_decorator,
     report,
     run_check,
+    shape_problem,
 )
 
 __all__ = [
@@ -43,6 +53,7 @@ __all__ = [
     "check_weights_from_gram",
     "check_zero_angle",
     "exercise",
+    "full_runs",
     "ga_reptile_sine",
     "scaling_experiment",
     "weights_from_gram",
@@ -77,7 +88,7 @@ def scaling_experiment(updates):
 
 def zero_angle():
     # s_4 = g_4ᵀ(g_1 + g_2 + g_3 + g_4) = 3 cos φ + 1 = 0
-    return math.degrees(math.acos(-1.0 / 3.0))
+    return np.degrees(np.arccos(-1.0 / 3.0))
 
 
 def ga_reptile_sine(seeds=(0, 1), iterations=600):
@@ -96,124 +107,526 @@ def ga_reptile_sine(seeds=(0, 1), iterations=600):
     return results
 
 
+# --- Shared by the checks: one case judged in order, mistakes first, the generic message last ---
+
+# The setup batch of notebook 7 (section 7.0): a learner may compute from it instead of the
+# argument, or copy the weights the notebook printed for it.
+NOTEBOOK_G = np.array([[1.0, 0.2], [0.8, 0.4], [1.1, -0.1], [-0.9, 0.3]])
+COPY_TOLERANCE = 6e-4  # the notebook prints 3 or 4 decimals
+
+
+def _as_floats(value: Any) -> np.ndarray | None:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same(got: Any, value: Any, want: Any) -> bool:
+    """``got`` equals ``value`` (to the checks' tolerance), and ``value`` is not the answer."""
+    return value is not None and close(got, value) and not close(value, want)
+
+
+def _known_mistake(got: Any, args: Sequence[Any], want: Any, mistakes) -> str | None:
+    """The message of the first mistake whose wrong answer, for ``args``, is ``got``."""
+    for message, wrong in mistakes:
+        try:
+            with np.errstate(all="ignore"):
+                value = wrong(*args)
+        except Exception:
+            continue
+        if _same(got, value, want):
+            return message
+    return None
+
+
+def _rounded(got: Any, want: Any) -> str | None:
+    """A diagnosis if ``got`` is ``want`` rounded to a few decimals."""
+    for decimals in range(1, 9):
+        rounded = np.round(np.asarray(want, dtype=np.float64), decimals)
+        if _same(got, rounded, want):
+            return f"your values are rounded (to {decimals} decimals): return them unrounded"
+    return None
+
+
+def _copied(got: Any, printed: Sequence[Any], where: str) -> str | None:
+    """A diagnosis if ``got`` is (a rounding of) one of the values the notebook prints."""
+    arr = _as_floats(got)
+    for value in printed:
+        value = np.asarray(value, dtype=np.float64)
+        if arr is not None and arr.shape == value.shape:
+            if np.allclose(arr, value, rtol=COPY_TOLERANCE, atol=1e-12):
+                return where
+    return None
+
+
+def _judge(
+    got: Any,
+    want: Any,
+    args: Sequence[Any],
+    mistakes,
+    name: str,
+    shape_hint: str = "",
+    last_resorts: Sequence[Callable[[Any], str | None]] = (),
+) -> str | None:
+    """None if ``got`` is right, else the first diagnosis that holds, in order: shape, NaN,
+    the known mistakes for these arguments, the case's last resorts (copied values, rounding,
+    scale), and finally the generic "the values differ"."""
+    want = np.asarray(want, dtype=np.float64)
+    if problem := shape_problem(got, want, name, shape_hint):
+        return problem
+    arr = _as_floats(got)
+    if arr is None or not np.isfinite(arr).all():
+        return f"{name} holds NaN or inf"
+    if close(arr, want):
+        return None
+    if message := _known_mistake(arr, args, want, mistakes):
+        return message
+    for last_resort in last_resorts:
+        if message := last_resort(arr):
+            return message
+    if message := _rounded(arr, want):
+        return message
+    return diagnosis(arr, Case("", tuple(args), want), [], 1e-7, 1e-10)
+
+
+def _judged_case(case: Case, mistakes, name: str, shape_hint: str = "", last_resorts=()) -> Case:
+    """``case`` judged by :func:`_judge` (through ``Case.diagnose``, so ``run_check`` runs it)."""
+    case.diagnose = lambda got: _judge(
+        got, case.want, case.args, mistakes, name, shape_hint, last_resorts
+    )
+    return case
+
+
+def _scale_note(factor: float) -> Callable[[Any], str]:
+    """The last resort of a rescaled copy of a case that has already passed at scale 1."""
+    return lambda got: (
+        f"right for the same updates at their own scale, wrong with every update ×{factor:g}: "
+        "the weights do not depend on the scale of the updates, so something in your "
+        "function does (an epsilon added, a threshold, a clip?)"
+    )
+
+
+def _say(message: str, label: str) -> bool:
+    print(f"{WRONG}{message} (case: {label})")
+    return False
+
+
 # --- Exercise 7.1 --------------------------------------------------------------------------------
 
 
-def _gram_cases() -> list[Case]:
+def _batch(rng: np.random.Generator, n: int, p: int, dissenters: Sequence[int] = ()) -> np.ndarray:
+    """n updates in p dimensions of different lengths around one direction; the rows in
+    ``dissenters`` point roughly against it."""
+    direction = rng.normal(size=p)
+    direction /= np.linalg.norm(direction)
+    updates = direction + 0.5 * rng.normal(size=(n, p))
+    for row in dissenters:
+        updates[row] = -1.2 * direction + 0.3 * rng.normal(size=p)
+    return updates * rng.uniform(0.5, 2.0, size=(n, 1))
+
+
+def _runtime_string(text: str) -> str:
+    """An equal string that is not the interned literal (``is`` tells them apart, ``==`` not)."""
+    return "".join(list(text))
+
+
+def _gram_batches() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(7)
-    cases = []
-    for trial in range(4):
-        updates = rng.normal(size=(4, 3))
-        updates[3] = -updates[0] + 0.1 * rng.normal(size=3)  # a dissenter: the two differ
+    return {
+        "4 tasks, 3 parameters, a dissenter in row 2": _batch(rng, 4, 3, (2,)),
+        "6 tasks, 5 parameters, a dissenter in row 0": _batch(rng, 6, 5, (0,)),
+        "2 tasks pulling apart (120°), lengths 1 and 1.5": np.array(
+            [[1.0, 0.0], [-0.75, 1.5 * math.sin(math.radians(120.0))]]
+        ),
+        "7 tasks, 4 parameters, dissenters in rows 3 and 6": _batch(rng, 7, 4, (3, 6)),
+        "1 task": rng.normal(size=(1, 3)),
+    }
+
+
+def _gram_cases() -> list[tuple[Case, tuple, tuple]]:
+    """(case, its own mistakes, its last resorts), in the order checked: every batch in both
+    normalisations; the first batch scaled by 1e-6 and 1e6 (it has passed at scale 1 by then);
+    the default normalisation; 'paper' as a string built at run time."""
+    batches = _gram_batches()
+    labels = list(batches)
+    out: list[tuple[Case, tuple, tuple]] = []
+
+    def add(label, updates, norm, extra=(), last_resorts=(), given=None):
+        gram = updates @ updates.T
+        args = (gram, norm if given is None else given) if given != "left out" else (gram,)
+        out.append((Case(label, args, gc.agreement_weights(updates, norm)), extra, last_resorts))
+
+    for label, updates in batches.items():
         for norm in ("paper", "chapter"):
-            label = f"random batch {trial + 1}, {norm!r}"
-            cases.append(
-                Case(label, (updates @ updates.T, norm), gc.agreement_weights(updates, norm))
+            add(f"{label}, {norm!r}", updates, norm, last_resorts=(_gram_copied,))
+    for factor in (1e-6, 1e6):
+        for norm in ("paper", "chapter"):
+            add(
+                f"{labels[0]}, every update ×{factor:g} (G ×{factor**2:g}), {norm!r}",
+                factor * batches[labels[0]],
+                norm,
+                last_resorts=(_scale_note(factor),),
             )
-    one = rng.normal(size=(1, 3))
-    cases.append(Case("one task, 'paper'", (one @ one.T, "paper"), np.ones(1)))
-    return cases
+    add(
+        f"{labels[1]}, `normalization` left out (the default, 'paper')",
+        batches[labels[1]],
+        "paper",
+        given="left out",
+        extra=(
+            (
+                "without a `normalization` argument your function must use 'paper', the "
+                "default in its signature",
+                lambda G: _chapter(G),
+            ),
+        ),
+    )
+    add(
+        f"{labels[3]}, 'paper' passed as a string built at run time",
+        batches[labels[3]],
+        "paper",
+        given=_runtime_string("paper"),
+        extra=(
+            (
+                "right with the literal 'paper', wrong with an equal string built at run "
+                "time: compare strings with ==, not `is`",
+                lambda G, n: _chapter(G),
+            ),
+        ),
+    )
+    return out
+
+
+def _rows(G):
+    return G.sum(axis=1)
 
 
 def _paper(G):
-    return G.sum(1) / np.abs(G.sum(1)).sum()
+    return _rows(G) / np.abs(_rows(G)).sum()
 
 
 def _chapter(G):
-    return G.sum(1) / np.abs(G).sum()
+    return _rows(G) / np.abs(G).sum()
 
 
-def _denominator(G, normalization):
-    return np.abs(G.sum(1)).sum() if normalization == "paper" else np.abs(G).sum()
+def _denominator(G, normalization="paper"):
+    return np.abs(_rows(G)).sum() if normalization == "paper" else np.abs(G).sum()
 
 
+def _off_diagonal(G):
+    return G - np.diag(np.diag(G))
+
+
+def _only(norm: str, wrong: Callable[[np.ndarray], Any]) -> Callable[..., Any]:
+    """A mistake that concerns one normalisation only."""
+    return lambda G, n="paper": wrong(G) if n == norm else None
+
+
+def _gram_copied(got):
+    printed = [gc.agreement_weights(NOTEBOOK_G, n) for n in ("paper", "chapter")]
+    return _copied(
+        got,
+        printed,
+        "these are the weights the notebook printed for its own batch "
+        "`g`: compute them from the `gram` passed in",
+    )
+
+
+_ENGINE_ON_GRAM = (
+    "gc.agreement_weights wants the update vectors: given the Gram matrix it takes its rows "
+    "for updates. Compute the weights from G itself"
+)
 GRAM_MISTAKES = [
-    ("your weights sum to 1, but Σ|w| must be 1 (paper) or at most 1 (chapter): absolute "
-     "values in the denominator", lambda G, n: G.sum(1) / G.sum()),
+    # 'paper': the absolute value in the wrong place
+    ("your 'paper' weights are the chapter's: you divided by Σ_i Σ_j |G_ij|; the paper takes "
+     "the absolute value of each row sum, Σ_k |Σ_j G_kj|", _only("paper", _chapter)),
+    ("your 'paper' weights sum to 1: you divided by the total Σ_i Σ_j G_ij (or its absolute "
+     "value, the same number); the paper adds the absolute values of the row sums, "
+     "Σ_k |Σ_j G_kj|", _only("paper", lambda G: _rows(G) / G.sum())),
+    ("you divided by the Euclidean length of the row sums, np.linalg.norm(s); the paper adds "
+     "their absolute values, Σ_k |s_k| (np.abs(s).sum())",
+     _only("paper", lambda G: _rows(G) / np.linalg.norm(_rows(G)))),
+    ("you divided by the mean of |s_k|; the paper divides by their sum, Σ_k |s_k|",
+     _only("paper", lambda G: _rows(G) / np.abs(_rows(G)).mean())),
+    # 'chapter': every entry's absolute value, every entry once
+    ("your 'chapter' weights are the paper's (Σ|w| = 1): the chapter divides by "
+     "Σ_i Σ_j |G_ij|, the absolute value of every entry, not of every row sum",
+     _only("chapter", _paper)),
+    ("your 'chapter' weights sum to 1: you divided by Σ_i Σ_j G_ij without absolute values; "
+     "the chapter adds the absolute value of every entry, Σ_i Σ_j |G_ij|",
+     _only("chapter", lambda G: _rows(G) / G.sum())),
+    ("np.linalg.norm(G, 1) of a matrix is its largest column sum of |G_ij| (the matrix "
+     "1-norm), not the sum over every entry: use np.abs(G).sum()",
+     _only("chapter", lambda G: _rows(G) / np.linalg.norm(G, 1))),
+    ("np.linalg.norm(G) is the Frobenius norm √(Σ G_ij²), not Σ_i Σ_j |G_ij|: use "
+     "np.abs(G).sum()", _only("chapter", lambda G: _rows(G) / np.linalg.norm(G))),
+    ("you counted each pair once (one triangle of G): Σ_i Σ_j |G_ij| runs over every (i, j), "
+     "G_ij and G_ji both, the diagonal included",
+     _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G)).sum())),
+    ("you counted each pair once (one triangle of G): Σ_i Σ_j |G_ij| runs over every (i, j), "
+     "G_ij and G_ji both, the diagonal included",
+     _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G, 1)).sum())),
+    ("you left the diagonal out of the denominator: Σ_i Σ_j |G_ij| includes every |G_ii|",
+     _only("chapter", lambda G: _rows(G) / np.abs(_off_diagonal(G)).sum())),
+    ("you divided by the mean of |G_ij|, not their sum Σ_i Σ_j |G_ij|",
+     _only("chapter", lambda G: _rows(G) / np.abs(G).mean())),
+    ("your numerators are row means, n times too small: the score is the row sum Σ_j G_ij",
+     _only("chapter", lambda G: G.mean(axis=1) / np.abs(G).sum())),
+    # both normalisations
     ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
-     lambda G, n: np.abs(G).sum(1) / _denominator(G, n)),
+     lambda G, n="paper": np.abs(G).sum(1) / _denominator(G, n)),
     ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
-     lambda G, n: np.abs(G).sum(1) / np.abs(G).sum()),
+     lambda G, n="paper": np.abs(G).sum(1) / np.abs(G).sum()),
+    ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
+     lambda G, n="paper": np.abs(_rows(G)) / _denominator(G, n)),
     ("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
-     lambda G, n: np.diag(G) / np.abs(np.diag(G)).sum()),
+     lambda G, n="paper": np.diag(G) / np.abs(np.diag(G)).sum()),
+    ("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
+     lambda G, n="paper": np.diag(G) / _denominator(G, n)),
+    ("you left out j = i: the score Σ_j G_ij includes the task's agreement with itself, G_ii",
+     lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(_off_diagonal(G), n)),
+    ("you left out j = i: the score Σ_j G_ij includes the task's agreement with itself, G_ii",
+     lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(G, n)),
+    ("your scores use one triangle of G: the score Σ_j G_ij sums the whole row",
+     lambda G, n="paper": np.triu(G).sum(1) / _denominator(G, n)),
+    ("these are the raw scores Σ_j G_ij: divide them by the normalisation's denominator",
+     lambda G, n="paper": _rows(G)),
+    (_ENGINE_ON_GRAM, lambda G, n="paper": gc.agreement_weights(G, n)),
+    (_ENGINE_ON_GRAM, lambda G, n="paper": gc.agreement_weights(G)),
+    ("these are the weights of the notebook's batch `g` (section 7.0): compute them from the "
+     "`gram` passed in", lambda G, n="paper": gc.agreement_weights(NOTEBOOK_G, n)),
 ]  # fmt: skip
 
 
-def _which_normalisation(fn) -> str | None:
-    """Diagnose a function that ignores or swaps the `normalization` argument."""
-    cases = _gram_cases()[:2]  # one batch, "paper" then "chapter"
+def _swapped_normalisations(fn) -> str | None:
+    """A diagnosis if 'paper' gives the chapter's weights and 'chapter' the paper's."""
+    (paper_case, *_), (chapter_case, *_) = _gram_cases()[:2]
     results = []
-    for case in cases:
+    for case in (paper_case, chapter_case):
         status, got = attempt(fn, case.args)
         if status != "ok":
             return None
-        gram = case.args[0]
-        matches = [norm for norm, f in (("paper", _paper), ("chapter", _chapter))
-                   if close(got, f(gram))]  # fmt: skip
-        results.append(matches[0] if matches else None)
-    if results == ["chapter", "paper"]:
-        return ("your two normalisations are swapped: 'paper' divides by Σ_k |Σ_j G_kj|, "
-                "'chapter' by Σ_i Σ_j |G_ij|")  # fmt: skip
-    if results == ["paper", "paper"]:
-        return "you always use the paper's normalisation: look at the `normalization` argument"
-    if results == ["chapter", "chapter"]:
-        return "you always use the chapter's normalisation: look at the `normalization` argument"
+        results.append(got)
+    gram = paper_case.args[0]
+    if close(results[0], _chapter(gram)) and close(results[1], _paper(gram)):
+        return (
+            "your two normalisations are swapped: 'paper' divides by Σ_k |Σ_j G_kj|, "
+            "'chapter' by Σ_i Σ_j |G_ij|"
+        )
     return None
 
 
 @check
 def check_weights_from_gram(fn) -> bool:
-    """Compare ``fn(G, normalization)`` with ``gc.agreement_weights`` on random batches."""
-    if message := _which_normalisation(fn):
+    """Compare ``fn(G, normalization)`` with ``gc.agreement_weights`` on batches of 1 to 7
+    tasks, both normalisations, scaled by 1e-6 and 1e6, with the default argument and with
+    'paper' built at run time."""
+    if message := _swapped_normalisations(fn):
         return report([message], "")
+    cases = [
+        _judged_case(case, [*extra, *GRAM_MISTAKES], "your weight vector", "one weight per task",
+                     last_resorts)
+        for case, extra, last_resorts in _gram_cases()
+    ]  # fmt: skip
     return run_check(
-        fn, _gram_cases(), GRAM_MISTAKES,
-        "both normalisations match gc.agreement_weights (4 batches with a dissenter, one task)",
-        name="your weight vector", shape_hint="one weight per task",
-    )  # fmt: skip
+        fn,
+        cases,
+        GRAM_MISTAKES,
+        "both normalisations match gc.agreement_weights (1 to 7 tasks, dissenters in any row, "
+        "updates scaled by 1e-6 and 1e6)",
+        name="your weight vector",
+        shape_hint="one weight per task",
+    )
 
 
 # --- Exercise 7.2 --------------------------------------------------------------------------------
 
-SCALING_UPDATES = np.array([[1.0, 0.2], [0.7, 0.5], [0.9, -0.3], [-0.6, 0.4]])
 SCALING_KEYS = ("original", "task 0 x10", "all x10")
+
+
+def _scaling_batches() -> list[tuple[str, np.ndarray, Callable[[Any], str] | None]]:
+    """(label, updates, last resort): row 0 is in turn a short dissenter, an ordinary task,
+    the longest update with the largest weight (the batch where scaling "the longest" or "the
+    heaviest" task is right by accident), a row of a one-parameter batch and a single task."""
+    rng = np.random.default_rng(72)
+    dissent = np.array([[-0.5, 0.3], [1.0, 0.4], [1.3, -0.2], [0.9, 0.6]])
+    batches: list[tuple[str, np.ndarray, Callable[[Any], str] | None]] = [
+        ("4 tasks in 2-D, row 0 a short dissenter", dissent, None),
+        ("5 tasks, 3 parameters", _batch(rng, 5, 3, (3,)), None),
+        ("2 tasks, 4 parameters", _batch(rng, 2, 4), None),
+        ("6 tasks, 2 parameters, row 0 the longest and heaviest",
+         np.array([[1.6, 0.3], [0.7, 0.5], [0.9, -0.3], [-0.6, 0.4], [0.5, 0.1], [0.8, 0.2]]),
+         None),
+    ]  # fmt: skip
+    for factor in (1e-6, 1e6):
+        label = f"the first batch with every update ×{factor:g}"
+        batches.append((label, factor * dissent, _scale_note(factor)))
+    batches.append(("3 tasks with one parameter each", np.array([[0.5], [1.5], [-0.4]]), None))
+    batches.append(("1 task", np.array([[0.3, -0.4, 0.2]]), None))
+    return batches
+
+
+def _scaled_row(updates: np.ndarray, row: int, factor: float = 10.0) -> np.ndarray:
+    one = updates.copy()
+    one[row] *= factor
+    return one
+
+
+def _renormalised(w: np.ndarray) -> np.ndarray:
+    return w / np.abs(w).sum()
+
+
+def _row_names(updates: np.ndarray) -> dict[int, str]:
+    """What makes a row other than row 0 stand out: last, longest, largest weight."""
+    names: dict[int, list[str]] = {}
+    n = len(updates)
+    if n > 1:
+        names.setdefault(n - 1, []).append("the last row")
+        names.setdefault(int(np.argmax(np.linalg.norm(updates, axis=1))), []).append(
+            "the longest update"
+        )
+        names.setdefault(int(np.argmax(gc.agreement_weights(updates))), []).append(
+            "the task with the largest weight"
+        )
+    return {row: " and ".join(what) for row, what in names.items() if row != 0}
+
+
+SCALING_GENERIC = {
+    "original": "'original' should be gc.agreement_weights(updates), the updates as given",
+    "task 0 x10": "'task 0 x10' should be the weights with only row 0 multiplied by 10",
+    "all x10": "'all x10' should be the weights with every update multiplied by 10",
+}
+
+
+def _original_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
+    if _same(got, gc.agreement_weights(updates, "chapter"), want["original"]):
+        return (
+            "'original' uses the chapter's normalisation: gc.agreement_weights(updates) "
+            "(the paper's, its default)"
+        )
+    if _same(got, want["task 0 x10"], want["original"]):
+        return (
+            "'original' holds the weights with row 0 scaled: compute it from the updates "
+            "as given, before (or without) scaling anything"
+        )
+    notebook = gc.agreement_weights(NOTEBOOK_G)
+    if _same(got, notebook, want["original"]) or _copied(got, [notebook], "copied"):
+        return (
+            "'original' holds the weights of the notebook's batch `g`: use the `updates` passed in"
+        )
+    return None
+
+
+def _task0_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
+    target = want["task 0 x10"]
+    if close(got, want["original"]):
+        return (
+            "'task 0 x10' equals 'original', but scaling one row changes the weights: did "
+            "you scale every row (updates[0:] or updates[:] instead of updates[0]) or "
+            "compute the weights of the unscaled updates?"
+        )
+    for row, what in _row_names(updates).items():
+        if _same(got, gc.agreement_weights(_scaled_row(updates, row)), target):
+            return (
+                f"you scaled row {row}, {what}; task 0 is the first row, updates[0], "
+                "whatever its length or weight"
+            )
+    if updates.shape[1] > 1:
+        column = updates.copy()
+        column[:, 0] *= 10.0
+        if _same(got, gc.agreement_weights(column), target):
+            return "'task 0 x10' scaled column 0 (a parameter); scale row 0 (a task)"
+    for factor, text in ((100.0, "100 (10 twice?)"), (math.sqrt(10.0), "√10")):
+        if _same(got, gc.agreement_weights(_scaled_row(updates, 0, factor)), target):
+            return f"you multiplied row 0 by {text}: by 10"
+    heavier = want["original"].copy()
+    heavier[0] *= 10.0
+    if _same(got, heavier, target) or _same(got, _renormalised(heavier), target):
+        return (
+            "you multiplied task 0's weight by 10: multiply its update, updates[0], by 10 "
+            "and compute the weights again"
+        )
+    if _same(got, gc.agreement_weights(_scaled_row(updates, 0), "chapter"), target):
+        return "'task 0 x10' uses the chapter's normalisation: gc.agreement_weights's default"
+    return None
+
+
+def _all_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
+    target = want["all x10"]
+    if _same(got, want["task 0 x10"], target):
+        return (
+            "'all x10' equals 'task 0 x10': multiply the updates as given by 10 (not the "
+            "copy whose row 0 is already ×10)"
+        )
+    for factor in (10.0, 100.0):
+        if _same(got, factor * want["original"], target):
+            return (
+                f"you multiplied the weights by {factor:g}: multiply the updates by 10, then "
+                "compute their weights"
+            )
+    if _same(got, gc.agreement_weights(10.0 * updates, "chapter"), target):
+        return "'all x10' uses the chapter's normalisation: gc.agreement_weights's default"
+    return None
+
+
+SCALING_PROBLEMS = {"original": _original_problem, "task 0 x10": _task0_problem,
+                    "all x10": _all_problem}  # fmt: skip
+
+
+def _scaling_problem(got: Any, updates: np.ndarray, last_resort) -> str | None:
+    """None if ``got`` is right for ``updates``; else its first problem, in order: form, keys,
+    shapes, swapped keys, then for the first wrong key its known mistakes, rounding, the scale
+    (``last_resort``, for a rescaled batch) and the generic message."""
+    if not isinstance(got, dict):
+        return "return a dictionary with the keys " + ", ".join(map(repr, SCALING_KEYS))
+    if missing := [key for key in SCALING_KEYS if key not in got]:
+        return (
+            f"missing key(s) {', '.join(map(repr, missing))} (the keys are "
+            f"{', '.join(map(repr, SCALING_KEYS))})"
+        )
+    want = scaling_experiment(updates)
+    values = {}
+    for key in SCALING_KEYS:
+        if problem := shape_problem(got[key], want[key], f"your {key!r}", "one weight per task"):
+            return problem
+        values[key] = np.asarray(got[key], dtype=np.float64)
+        if not np.isfinite(values[key]).all():
+            return f"your {key!r} holds NaN or inf"
+    wrong = [key for key in SCALING_KEYS if not close(values[key], want[key])]
+    if not wrong:
+        return None
+    if _same(values["original"], want["task 0 x10"], want["original"]) and close(
+        values["task 0 x10"], want["original"]
+    ):
+        return "your 'original' and 'task 0 x10' are swapped"
+    key = wrong[0]
+    if message := SCALING_PROBLEMS[key](values[key], updates, want):
+        return message
+    if message := _rounded(values[key], want[key]):
+        return f"{key!r}: {message}"
+    if last_resort is not None:
+        return last_resort(values[key])
+    return SCALING_GENERIC[key]
 
 
 @check
 def check_scaling_experiment(fn) -> bool:
-    """``fn(updates)`` must return the three weight vectors of :func:`scaling_experiment`."""
-    updates = SCALING_UPDATES
-    ran, got = attempted(fn, (updates,))
-    if not ran:
-        return False
-    if not isinstance(got, dict):
-        return report(["return a dictionary with the keys " + ", ".join(SCALING_KEYS)], "")
-    if missing := [key for key in SCALING_KEYS if key not in got]:
-        return report([f"missing key(s) {', '.join(map(repr, missing))}"], "")
-    want = scaling_experiment(updates)
-    scaled_one = updates.copy()
-    scaled_one[0] *= 10
-    scaled_last = updates.copy()
-    scaled_last[-1] *= 10
-    problems = []
-    if not close(got["original"], want["original"]):
-        problems.append("'original' should be gc.agreement_weights of the updates as given")
-    elif close(got["task 0 x10"], want["original"]):
-        problems.append(
-            "'task 0 x10' equals 'original': did you scale a copy and then compute the weights "
-            "of the unscaled updates?"
-        )
-    elif close(got["task 0 x10"], gc.agreement_weights(scaled_last)):
-        problems.append("'task 0 x10' scaled the last task; task 0 is the first row, updates[0]")
-    elif close(got["task 0 x10"], gc.agreement_weights(updates * [10.0, 1.0])):
-        problems.append("'task 0 x10' scaled column 0 (a parameter); scale row 0 (a task)")
-    elif not close(got["task 0 x10"], want["task 0 x10"]):
-        problems.append("'task 0 x10' should be the weights with only row 0 multiplied by 10")
-    elif not close(got["all x10"], want["all x10"]):
-        problems.append("'all x10' should be the weights with every update multiplied by 10")
-    if not problems and not np.array_equal(updates, SCALING_UPDATES):
-        problems.append("your function changed the updates passed in: scale a copy")
-    return report(problems, "scaling one task changes the weights, scaling all of them does not")
+    """``fn(updates)`` must return the three weight vectors of :func:`scaling_experiment`, for
+    batches of 1 to 6 tasks in which row 0 plays different parts, scaled by 1e-6 and 1e6."""
+    for label, updates, last_resort in _scaling_batches():
+        status, got = attempt(fn, (updates,))
+        if status == "todo":
+            print(got)
+            return False
+        if status != "ok":
+            return _say(got, label)
+        if message := _scaling_problem(got, updates, last_resort):
+            return _say(message, label)
+    print(
+        CORRECT + "scaling one task changes the weights, scaling all of them does not "
+        "(1 to 6 tasks, updates scaled by 1e-6 and 1e6)"
+    )
+    return True
 
 
 # --- Exercise 7.3 --------------------------------------------------------------------------------
@@ -250,7 +663,8 @@ def _table_zero() -> float:
     return lo
 
 
-ANGLE_MISTAKES = [  # (wrong value in degrees, diagnosis)
+_ZERO = math.degrees(math.acos(-1.0 / 3.0))
+ANGLE_MISTAKES = [  # (wrong value in degrees, in [0°, 180°], its diagnosis)
     (math.degrees(math.acos(1.0 / 3.0)), "that is 180° minus the answer: the dissenter's "
      "score 3 cos φ + 1 is zero where cos φ = −1/3, an obtuse angle"),
     (90.0, "at 90° the dissenter is perpendicular to the others but still agrees with itself: "
@@ -260,54 +674,222 @@ ANGLE_MISTAKES = [  # (wrong value in degrees, diagnosis)
     (120.0, "that is the zero for two agreeing updates (cos φ = −1/2); here there are three"),
     (_table_zero(), "that is the zero for the batch of question 6 (about 119.6°); this exercise "
      "has three identical unit updates (1, 0)"),
+    (_ZERO - 90.0, "that is how far the zero lies past 90°; φ is measured from the direction "
+     "(1, 0) of the three agreeing updates"),
+    (180.0, "at 180° the dissenter's weight is at its most negative: cos φ + 1 = 0 treats the "
+     "three agreeing updates as one unit update, but their sum has length 3"),
 ]  # fmt: skip
+
+
+def _fold(value: float, period: float = 360.0) -> float:
+    """The angle in [0, period/2] that gives the same configuration (θ and period − θ, and θ
+    plus whole turns, put the dissenter at the same angle from (1, 0))."""
+    value = value % period
+    return period - value if value > period / 2 else value
+
+
+def _one_number(got: Any) -> tuple[float | None, str | None]:
+    if got is None:
+        return None, "your function returned None: return the angle (did you forget `return`?)"
+    if isinstance(got, str | bytes | dict):
+        return None, f"return one number (degrees), not a {type(got).__name__}"
+    arr = _as_floats(got)
+    if arr is None or arr.size != 1 or np.iscomplexobj(got):
+        return None, f"return one number (degrees), not a {type(got).__name__}"
+    value = float(arr.reshape(()))
+    if not math.isfinite(value):
+        return None, "your angle is not a finite number"
+    return value, None
+
+
+def _angle_problem(value: float) -> str:
+    folded = _fold(value)
+    same = f" (the same configuration as {folded:.2f}°)" if abs(folded - value) > 1e-9 else ""
+    if abs(value) > 2 * math.pi and abs(math.cos(value) + 1.0 / 3.0) < 1e-4:
+        return (
+            "cos of your angle read as radians is −1/3: np.cos and math.cos take radians, so "
+            "convert degrees with np.radians before taking the cosine"
+        )
+    if abs(_fold(value, 2 * math.pi) - math.radians(_ZERO)) <= math.radians(ANGLE_TOLERANCE):
+        return "that looks like radians; the check wants degrees (math.degrees)"
+    if abs(value + 1.0 / 3.0) < 1e-3:
+        return "that is cos φ at the zero; return the angle φ itself, in degrees"
+    for wrong, message in ANGLE_MISTAKES:
+        if abs(folded - wrong) <= 0.05:
+            return f"{value:g}°{same}: {message}" if same else message
+    if abs(folded - _ZERO) <= 0.05:
+        return (
+            f"{value:g}° is right to 1 decimal; give more decimals (the check wants the "
+            "angle to within 0.01°)"
+        )
+    if abs(folded - _ZERO) <= 0.5:
+        return (
+            f"{value:g}° is right to the nearest degree; give more decimals (the check wants "
+            "the angle to within 0.01°)"
+        )
+    if _dissent_weight(folded) > 0:
+        side = "positive: the zero is further from the others' direction (1, 0)"
+    else:
+        side = "negative: the zero is closer to the others' direction (1, 0)"
+    return f"at {value:.2f}°{same} the dissenter's weight is still {side}"
 
 
 @check
 def check_zero_angle(fn) -> bool:
-    """``fn()`` must return, in degrees, the angle at which the dissenter's weight is zero."""
-    want = math.degrees(math.acos(-1.0 / 3.0))
+    """``fn()`` must return, in degrees, the angle at which the dissenter's weight is zero
+    (any angle of the same configuration: θ, 360° − θ, plus whole turns)."""
     ran, got = attempted(fn, ())
     if not ran:
         return False
-    try:
-        value = float(got)
-    except (TypeError, ValueError):
-        return report([f"return one number (degrees), not a {type(got).__name__}"], "")
-    if not math.isfinite(value):
-        return report(["your angle is not a finite number"], "")
-    if abs(value - want) <= ANGLE_TOLERANCE:
-        return report([], f"the dissenter's weight is zero at {value:.2f} degrees")
-    if abs(value - math.radians(want)) <= math.radians(ANGLE_TOLERANCE):
-        return report(["that looks like radians; the check wants degrees (math.degrees)"], "")
-    for wrong, message in ANGLE_MISTAKES:
-        if abs(value - wrong) <= 0.05:
-            return report([message], "")
-    weight = _dissent_weight(value)
-    side = "positive: turn further" if weight > 0 else "negative: not so far"
-    return report([f"at {value:.2f} degrees the dissenter's weight is still {side}"], "")
+    value, problem = _one_number(got)
+    if problem:
+        return report([problem], "")
+    folded = _fold(value)
+    if abs(folded - _ZERO) <= ANGLE_TOLERANCE:
+        same = f" (the same configuration as {folded:.2f}°)" if abs(folded - value) > 1e-9 else ""
+        return report([], f"the dissenter's weight is zero at {value:.2f} degrees{same}")
+    return report([_angle_problem(value)], "")
 
 
 # --- Exercise 7.4 --------------------------------------------------------------------------------
 
-CHECK_SEEDS, CHECK_ITERATIONS = (0, 1), 20  # a short run of the protocol, under a second
+# The short runs of the protocol the check compares: seeds of different counts and values (not
+# (0, 1), the default a learner may hard-code; a list as well as a tuple) and a few iterations.
+# (Most of the time goes into scoring each run on the 200 held-out tasks, about 0.1 s a run.)
+CHECK_RUNS: tuple[tuple[Sequence[int], int], ...] = (((3,), 5), ([7, 4], 2))
+PROTOCOL = {  # the protocol of the exercise; a variant changes one of these
+    "hidden": 20, "query": 50, "offset": 100, "share": None, "order": ("uniform", "agreement"),
+    "weighting": "agreement", "algorithm": "reptile", "inner_steps": 5, "eval_steps": 5,
+    "eval_row": -1,
+}  # fmt: skip
+
+
+def _protocol(seeds: Sequence[int], iterations: int, **variant: Any) -> dict[str, tuple]:
+    """The held-out MSEs of the exercise's protocol, or of a variant of it (one wrong turn):
+    ``share="batches"`` (or ``"init"``) the second weighting of a seed goes on with the
+    generator of the batches (of θ0) the first one used; ``share="one rng"`` θ0 and the batches
+    from one ``default_rng(seed)``; ``offset`` the batches' seed offset; ``eval_row`` the row
+    of ``gc.evaluate``'s loss (``"all"``: their mean); the rest as in :data:`PROTOCOL`."""
+    v = {**PROTOCOL, **variant}
+    results: dict[str, list[float]] = {"uniform": [], "agreement": []}
+    for seed in seeds:
+        for position, key in enumerate(v["order"]):
+            loss = _run_losses(
+                int(seed), int(iterations), v["weighting"] if key == "agreement" else key,
+                init_skip=position if v["share"] == "init" else 0,
+                batch_skip=position * int(iterations) if v["share"] == "batches" else 0,
+                offset=v["offset"], one_rng=v["share"] == "one rng", algorithm=v["algorithm"],
+                inner_steps=v["inner_steps"], hidden=v["hidden"], query=v["query"],
+            )[: v["eval_steps"] + 1]  # fmt: skip
+            value = loss.mean() if v["eval_row"] == "all" else loss[v["eval_row"]].mean()
+            results[key].append(float(value))
+    return {key: tuple(values) for key, values in results.items()}
 
 
 @functools.cache
-def _protocol(seeds: tuple[int, ...], iterations: int, eval_row: int = -1) -> dict[str, tuple]:
-    model = gc.MLPModel(hidden=20)
-    heldout = gt.sample_sine_tasks(np.random.default_rng(99), 200, 10, 50)
-    results: dict[str, list[float]] = {"uniform": [], "agreement": []}
-    for seed in seeds:
-        for weighting in results:
-            theta, _ = gc.train(
-                model.init(np.random.default_rng(seed)), lambda rng: gt.sample_sine_tasks(rng, 2),
-                np.random.default_rng(seed + 100), iterations, 0.01, 0.5, "reptile", weighting,
-                inner_steps=5, model=model,
-            )  # fmt: skip
-            loss = gc.evaluate(theta, heldout, 0.01, 5, model)["loss"][eval_row].mean()
-            results[weighting].append(float(loss))
-    return {key: tuple(values) for key, values in results.items()}
+def _heldout(query: int) -> gt.TaskBatch:
+    return gt.sample_sine_tasks(np.random.default_rng(99), 200, 10, query)
+
+
+@functools.cache
+def _run_losses(
+    seed: int, iterations: int, weighting: str, init_skip: int = 0, batch_skip: int = 0,
+    offset: int = 100, one_rng: bool = False, algorithm: str = "reptile", inner_steps: int = 5,
+    hidden: int = 20, query: int = 50,
+) -> np.ndarray:  # fmt: skip
+    """One meta-training run and its held-out losses after 0 to 5 adaptation steps (6, 200).
+    ``init_skip`` / ``batch_skip``: draws made from the θ0 / batch generator before the run."""
+    model = gc.MLPModel(hidden=hidden)
+    if one_rng:
+        batches = np.random.default_rng(seed)
+        theta0 = model.init(batches)
+    else:
+        init = np.random.default_rng(seed)
+        for _ in range(init_skip):
+            model.init(init)
+        theta0 = model.init(init)
+        batches = np.random.default_rng(seed + offset)
+        for _ in range(batch_skip):
+            gt.sample_sine_tasks(batches, 2)
+    theta, _ = gc.train(
+        theta0, lambda rng: gt.sample_sine_tasks(rng, 2), batches, iterations, 0.01, 0.5,
+        algorithm, weighting, inner_steps=inner_steps, model=model, history=False,
+    )  # fmt: skip
+    losses = gc.evaluate(theta, _heldout(query), 0.01, 5, model)["loss"]
+    losses.flags.writeable = False
+    return losses
+
+
+BOTH = frozenset({"uniform", "agreement"})
+
+
+def _second(first: str) -> str:
+    return "agreement" if first == "uniform" else "uniform"
+
+
+def _shared(what: str, first: str) -> str:
+    second = _second(first)
+    if what == "batches":
+        return (
+            f"your {second!r} runs draw their batches from the generator your {first!r} run of "
+            "the seed already used, so they train on other batches: create "
+            "np.random.default_rng(seed + 100) afresh for each weighting"
+        )
+    return (
+        f"your {second!r} runs start from another θ0: they draw it from the generator your "
+        f"{first!r} run's model.init already used; call model.init(np.random.default_rng(seed)) "
+        "for each weighting (or reuse one θ0)"
+    )
+
+
+def _protocol_variants() -> list[tuple[dict[str, Any], frozenset[str], str]]:
+    """(variant, the keys whose results it changes, diagnosis), most common first."""
+    variants = [
+        ({"share": what, "order": (first, _second(first))}, frozenset({_second(first)}),
+         _shared(what, first))
+        for first in ("uniform", "agreement") for what in ("batches", "init")
+    ]  # fmt: skip
+    variants += [
+        ({"weighting": "chapter"}, frozenset({"agreement"}), "your 'agreement' runs use the "
+         "chapter's normalisation (weighting='chapter'); the protocol's is weighting='agreement'"),
+        ({"eval_row": 0}, BOTH, "you measured the held-out error before adaptation (row 0 of "
+         "gc.evaluate's 'loss'); the protocol measures after 5 steps (row −1)"),
+        ({"eval_row": "all"}, BOTH, "you averaged gc.evaluate's 'loss' over every adaptation "
+         "step; the protocol takes its last row, after 5 steps ([-1])"),
+        ({"eval_steps": 1}, BOTH, "gc.evaluate adapted 1 step (its default); the protocol "
+         "adapts 5: gc.evaluate(theta, heldout, 0.01, 5, model)"),
+        ({"inner_steps": 1}, BOTH, "you trained with 1 inner step (gc.train's default); the "
+         "protocol uses inner_steps=5"),
+        ({"offset": 0}, BOTH, "your batches come from np.random.default_rng(seed); the protocol "
+         "draws them from np.random.default_rng(seed + 100)"),
+        ({"share": "one rng"}, BOTH, "your batches come from the generator that drew θ0; the "
+         "protocol draws them from a separate np.random.default_rng(seed + 100)"),
+        ({"algorithm": "fomaml"}, BOTH, "you trained with first-order MAML ('fomaml'); the "
+         "protocol uses 'reptile'"),
+        ({"hidden": 40}, BOTH, "your network has 40 hidden units (MLPModel's default); the "
+         "protocol uses gc.MLPModel(hidden=20)"),
+        ({"query": 10}, BOTH, "your held-out tasks have 10 query points (sample_sine_tasks's "
+         "default); the protocol's are gt.sample_sine_tasks(np.random.default_rng(99), 200, "
+         "10, 50)"),
+    ]  # fmt: skip
+    return variants
+
+
+def _matches(got: dict[str, Sequence[float]], want: dict[str, Sequence[float]], keys=BOTH) -> bool:
+    return all(close(got[key], want[key], rtol=1e-6) for key in keys)
+
+
+def _results_problem(got: Any, seeds: Sequence[int]) -> tuple[dict | None, str | None]:
+    """The two lists of results as floats, or what is wrong with their form."""
+    if not isinstance(got, dict):
+        return None, 'return a dictionary {"uniform": [...], "agreement": [...]}'
+    values = {}
+    for key in ("uniform", "agreement"):
+        listed, problem = _values(got, key, len(seeds))
+        if problem:
+            return None, problem
+        values[key] = listed
+    return values, None
 
 
 def _values(got: Any, key: str, n: int) -> tuple[list[float] | None, str | None]:
@@ -319,49 +901,134 @@ def _values(got: Any, key: str, n: int) -> tuple[list[float] | None, str | None]
     except (TypeError, ValueError):
         return None, f"{key!r} should be a list of numbers, one per seed"
     if len(values) != n:
-        return None, f"{key!r} has {len(values)} values for {n} seeds: one per seed"
+        seeds = "seed" if n == 1 else "seeds"
+        return None, f"{key!r} has {len(values)} values for {n} {seeds}: one per seed in `seeds`"
     if not all(math.isfinite(v) and v >= 0 for v in values):
         return None, f"{key!r} holds a value that is not a finite mean squared error (≥ 0)"
     return values, None
 
 
-@check
-def check_ga_reptile_sine(fn) -> bool:
-    """Run ``fn(seeds, iterations)`` on a short protocol and compare it with the reference."""
-    ran, got = attempted(fn, (CHECK_SEEDS, CHECK_ITERATIONS))
-    if not ran:
-        return False
-    if not isinstance(got, dict):
-        return report(['return a dictionary {"uniform": [...], "agreement": [...]}'], "")
-    got_values = {}
-    for key in ("uniform", "agreement"):
-        values, problem = _values(got, key, len(CHECK_SEEDS))
-        if problem:
-            return report([problem], "")
-        got_values[key] = values
-    want = _protocol(CHECK_SEEDS, CHECK_ITERATIONS)
-    same = {key: close(got_values[key], want[key], rtol=1e-6) for key in want}
-    if all(same.values()):
-        return report([], f"your runs reproduce the protocol ({CHECK_ITERATIONS}-iteration check)")
-    if close(got_values["uniform"], want["agreement"], rtol=1e-6) and close(
-        got_values["agreement"], want["uniform"], rtol=1e-6
+def _notebook_copy(got: Any) -> str | None:
+    """A diagnosis if ``got`` holds the 600-iteration results the notebook prints (3 decimals),
+    whatever the seeds the check asked for."""
+    digits = 3
+    try:
+        values = {key: [float(v) for v in got[key]] for key in ("uniform", "agreement")}
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+    printed = all(abs(v - round(v, digits)) < 1e-9 for listed in values.values() for v in listed)
+    if not printed or not all(len(listed) == 2 for listed in values.values()):
+        return None  # (only then is the 600-iteration protocol worth running)
+    full = _protocol((0, 1), 600)
+    if all(np.allclose(values[k], np.round(full[k], digits), rtol=0, atol=1e-9) for k in full):
+        return (
+            "these are the 600-iteration results the notebook prints for seeds 0 and 1: "
+            "compute them for the `seeds` and `iterations` passed in"
+        )
+    return None
+
+
+def _other_seeds(got: dict, seeds: Sequence[int], iterations: int) -> str | None:
+    n = len(seeds)
+    for other, what in (
+        (tuple(range(n)), "range(len(seeds))"),
+        ((0, 1)[:n], "(0, 1)"),
+        (tuple(sorted(seeds)), "the seeds sorted"),
     ):
-        return report(["your 'uniform' and 'agreement' results are swapped"], "")
-    if same["uniform"] or same["agreement"]:
-        right, wrong = ("uniform", "agreement") if same["uniform"] else ("agreement", "uniform")
-        return report(
-            [f"{right!r} is right, {wrong!r} is not: weighting={wrong!r} in gc.train"], ""
+        if len(other) == n and tuple(other) != tuple(seeds):
+            if _matches(got, _protocol(other, iterations)):
+                return f"these are the results for seeds {what}: use the seeds passed in, in order"
+    return None
+
+
+def _ignores(fn, seeds: Sequence[int], iterations: int, got: dict) -> str | None:
+    """A diagnosis if ``fn`` gives the same numbers for other iterations or other seeds."""
+    for args, message in (
+        ((seeds, iterations + 2), "your results do not change with `iterations`: pass it on to "
+         "gc.train"),
+        (([s + 11 for s in seeds], iterations), "your results do not change with `seeds`: use "
+         "each seed of `seeds`, for θ0 and for the batches"),
+    ):  # fmt: skip
+        status, again = attempt(fn, args)
+        if status == "ok":
+            values, problem = _results_problem(again, args[0])
+            if problem is None and _matches(values, got):
+                return message
+    return None
+
+
+def _reptile_problem(fn, got: dict, seeds: Sequence[int], iterations: int) -> str:
+    """What is wrong with ``got``, the results of ``fn(seeds, iterations)``, in order: swapped
+    keys, the notebook's numbers copied, one known wrong turn of the protocol (only those that
+    change exactly the keys that are wrong), other seeds, arguments ignored."""
+    want = _protocol(seeds, iterations)
+    if _matches(got, {"uniform": want["agreement"], "agreement": want["uniform"]}):
+        return "your 'uniform' and 'agreement' results are swapped"
+    if message := _notebook_copy(got):
+        return message
+    wrong = frozenset(key for key in BOTH if not _matches(got, want, {key}))
+    for variant, changes, message in _protocol_variants():
+        if changes == wrong and _matches(got, _protocol(seeds, iterations, **variant)):
+            return message
+    if wrong == BOTH and (message := _other_seeds(got, seeds, iterations)):
+        return message
+    if message := _ignores(fn, seeds, iterations, got):
+        return message
+    if wrong != BOTH:
+        (bad,) = wrong
+        right = _second(bad)
+        return (
+            f"{right!r} is right, {bad!r} is not: the two runs of a seed must differ only in "
+            f"weighting={bad!r} (the same θ0 and the same batches, from generators created "
+            "afresh for each run)"
         )
-    before = _protocol(CHECK_SEEDS, CHECK_ITERATIONS, eval_row=0)
-    if all(close(got_values[k], before[k], rtol=1e-6) for k in want):
-        message = (
-            "you measured the held-out error before adaptation (row 0 of gc.evaluate's "
-            "'loss'); the protocol measures after 5 steps (row −1)"
-        )
-        return report([message], "")
-    message = (
+    return (
         "your numbers differ from the protocol's: same start for both weightings "
         "(model.init(default_rng(seed))), batches from default_rng(seed + 100), α = 0.01, "
         "β = 0.5, 5 inner steps, the held-out set given in the text"
     )
-    return report([message], "")
+
+
+@check
+def check_ga_reptile_sine(fn) -> bool:
+    """Run ``fn(seeds, iterations)`` on short versions of the protocol (1 and 2 seeds, neither
+    (0, 1); 5 and 2 iterations) and compare it with the reference."""
+    for seeds, iterations in CHECK_RUNS:
+        label = f"seeds={seeds!r}, iterations={iterations}"
+        status, got = attempt(fn, (seeds, iterations))
+        if status == "todo":
+            print(got)
+            return False
+        if status != "ok":
+            return _say(got, label)
+        values, problem = _results_problem(got, seeds)
+        if problem:
+            return _say(_notebook_copy(got) or problem, label)
+        if not _matches(values, _protocol(seeds, iterations)):
+            return _say(_reptile_problem(fn, values, seeds, iterations), label)
+    print(CORRECT + "your runs reproduce the protocol (other seeds, 1 and 2 of them, and other "
+          "iteration counts)")  # fmt: skip
+    return True
+
+
+def full_runs(fn, seeds=(0, 1), iterations=600) -> tuple[dict[str, list[float]], str]:
+    """The results of ``fn(seeds, iterations)`` and "your ga_reptile_sine" if it runs and
+    returns one finite loss per seed and weighting; otherwise one line that says what to fix,
+    and the results of the reference solution (the module's protocol) and "the reference"."""
+    status, got = attempt(fn, (seeds, iterations))
+    if status == "ok" and got is None:
+        problem = "your ga_reptile_sine returned None (did you forget `return`?)"
+    elif status == "ok":
+        values, problem = _results_problem(got, seeds)
+        if problem is None:
+            return values, "your ga_reptile_sine"
+        problem = f"your ga_reptile_sine's result: {problem}"
+    elif status == "todo":
+        problem = "ga_reptile_sine is not written yet"
+    else:
+        problem = got.replace("your function", "your ga_reptile_sine", 1)
+    fix = "" if status == "todo" else " (fix it with the check above)"
+    print(
+        f"{problem}{fix}: the runs below use the reference solution, ex.ga_reptile_sine", flush=True
+    )
+    return ga_reptile_sine(seeds, iterations), "the reference"

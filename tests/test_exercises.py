@@ -4,6 +4,7 @@ exercises runs in solutions mode with every check reporting success."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from pathlib import Path
@@ -117,11 +118,13 @@ def test_every_question_has_a_collapsed_answer(stem):
         assert "raise NotImplementedError(" in stub_cell.source
 
 
-def _execute(stem: str) -> nbformat.NotebookNode:
+def _execute(stem: str, edit=None) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
     nb = notebook(stem)
     nb.cells = [c for c in nb.cells if not re.search(r"^gd\.\w+_demo\(", c.source, re.M)]
+    if edit is not None:
+        assert edit(nb) == sum(n.startswith("check_") for n in MODULES[stem].__all__)
     NotebookClient(
         nb,
         timeout=300,
@@ -145,6 +148,48 @@ def test_notebook_in_solutions_mode_passes_every_check(stem, monkeypatch):
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         assert text.startswith("correct: "), (cell.source[:60], text)
         assert "not yet right" not in text and "not attempted" not in text
+
+
+def _paste_shown_solutions(nb: nbformat.NotebookNode) -> int:
+    """Replace every exercise stub by the solution its notebook shows in ``<details>``, as a
+    learner who copies it would: the cell's ``@ex.exercise`` function is swapped, the rest of
+    the cell (the check call) is kept. Returns how many stubs were replaced."""
+    shown = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for m in SOLUTION_BLOCK.finditer(cell.source):
+                shown[re.match(r"def (\w+)\(", m.group(1)).group(1)] = m.group(1)
+    replaced = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "@ex.exercise" not in cell.source:
+            continue
+        lines = cell.source.split("\n")
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, ast.FunctionDef) and node.decorator_list:
+                start, end = node.decorator_list[0].lineno - 1, node.end_lineno
+                solution = "@ex.exercise\n" + shown[node.name].rstrip("\n")
+                cell.source = "\n".join([*lines[:start], solution, *lines[end:]])
+                replaced += 1
+                break
+    return replaced
+
+
+@pytest.mark.parametrize("stem", list(MODULES))
+def test_every_shown_solution_runs_in_its_notebook(stem, monkeypatch):
+    """Each ``<details>`` solution, pasted into its stub's cell and run in the notebook's own
+    namespace (not swapped for the module's function), passes its check, and every later cell
+    runs with it."""
+    monkeypatch.delenv("GAML_SOLUTIONS", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    n_checks = sum(n.startswith("check_") for n in MODULES[stem].__all__)
+    nb = _execute(stem, _paste_shown_solutions)
+    checks = [c for c in nb.cells if c.cell_type == "code" and "ex.check_" in c.source]
+    assert len(checks) == n_checks
+    for cell in nb.cells:
+        assert not [o for o in cell.get("outputs", []) if o.output_type == "error"], cell.source
+    for cell in checks:
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert text.startswith("correct: "), (cell.source[:60], text)
 
 
 def test_solutions_mode_swaps_in_the_reference(monkeypatch):
