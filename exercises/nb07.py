@@ -711,7 +711,7 @@ def _angle_problem(value: float) -> str:
             "convert degrees with np.radians before taking the cosine"
         )
     if abs(_fold(value, 2 * math.pi) - math.radians(_ZERO)) <= math.radians(ANGLE_TOLERANCE):
-        return "that looks like radians; the check wants degrees (math.degrees)"
+        return "that looks like radians; the check wants degrees (np.degrees)"
     if abs(value + 1.0 / 3.0) < 1e-3:
         return "that is cos φ at the zero; return the angle φ itself, in degrees"
     for wrong, message in ANGLE_MISTAKES:
