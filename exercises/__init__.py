@@ -16,12 +16,26 @@ Solutions mode: with the environment variable ``GAML_SOLUTIONS=1``, ``@ex.exerci
 the learner's function by the reference solution of the same name, so every check reports
 success and later cells run with the solution (the tests execute the notebooks this way).
 
-Tools for the checks: :class:`Case` (one call; optional ``precheck`` and ``explain`` hooks add
-diagnoses before the shape tests and before the generic "values differ" message),
-:func:`run_check`, :func:`diagnosis`, :func:`attempt` (which also reports an array changed in
-place inside a tuple, list or TaskBatch argument), and :func:`python_loop` /
-:func:`count_steps`, which tell whether a function runs Python code once per task by counting
-its Python steps at two sizes (deterministic, unlike timing).
+Tools for the checks, one home for each (a notebook's module imports them from here, never from
+another notebook's module):
+
+* comparing: :func:`allclose_same_shape`, :func:`same` (displacements, a tolerance relative to
+  the answer's size), :func:`shape_problem`, :func:`is_mistake` / :func:`known_mistake` (a wrong
+  value that a known mistake gives), :func:`rounded`, :func:`scale_note`,
+  :func:`generic_message`, the last resort;
+* one check: :class:`Case` (one call; optional ``precheck`` and ``explain`` hooks add diagnoses
+  before the shape tests and before the generic "values differ" message, and ``mistakes`` its
+  own known mistakes), :func:`run_check`, :func:`diagnosis`, :func:`say`, :func:`attempt`
+  (which also reports an array changed in place inside a tuple, list or TaskBatch argument),
+  :func:`global_for_argument` (a notebook variable read where an argument belongs, tried by
+  :func:`run_check` on every failure) and :func:`ignored_argument` (an argument whose change
+  changes nothing);
+* :func:`python_loop` / :func:`count_steps`, which tell whether a function runs Python code once
+  per task by counting its Python steps at two sizes (deterministic, unlike timing);
+* checks that compare values case by case (exercises 3.1 to 4.1): :class:`Expected`,
+  :func:`compare`, :func:`value_check`, :func:`fixed_argument`, :func:`explained`; and what the
+  two GA meta-steps share (3.2 and 4.1): :func:`adapted_rows`, :func:`task_weights`,
+  :func:`meta_step_mistakes`, :func:`one_entry_per_task`.
 """
 
 from __future__ import annotations
@@ -42,6 +56,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+import gaml_core as gc
 
 SOLUTIONS_ENV = "GAML_SOLUTIONS"
 NOT_ATTEMPTED = "not attempted yet"
@@ -118,7 +134,8 @@ def _is_numeric_sequence(value: Any) -> bool:
     return not isinstance(value, dict)
 
 
-def close(got: Any, want: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+def allclose_same_shape(got: Any, want: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+    """``got`` is an array of numbers of ``want``'s shape, equal to it by ``np.allclose``."""
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -127,7 +144,62 @@ def close(got: Any, want: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
     return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=atol))
 
 
+def same(got: Any, want: Any, origin: Any = None, rtol: float = 1e-7) -> bool:
+    """``got`` equals ``want`` to ``rtol``, relative to the size of ``want`` (of ``want − origin``
+    when ``origin`` is given: then the displacements from ``origin`` are compared, so that a
+    step of 1e-6 is checked to full relative precision)."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+        want = np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != want.shape:
+        return False
+    if origin is not None:
+        got, want = got - origin, want - origin
+    size = float(np.max(np.abs(want))) if want.size else 0.0
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(got, want, rtol=rtol, atol=1e-9 * size + 1e-300))
+
+
+def relative_error(got: Any, want: Any, origin: Any = None) -> float:
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if origin is not None:
+        got, want = got - origin, want - origin
+    return float(np.linalg.norm(got - want) / max(float(np.linalg.norm(want)), 1e-300))
+
+
+def generic_message(got: Any, want: Any, origin: Any = None) -> str:
+    """The last resort, when no diagnosis holds: how far the values are, and where to look."""
+    return (
+        f"the values differ from the engine's (relative error "
+        f"{relative_error(got, want, origin):.1e}); compare your formula with the text above, "
+        "step by step"
+    )
+
+
+def rounded(got: Any, want: Any) -> str | None:
+    """A diagnosis if ``got`` is ``want`` rounded to 1 to 8 decimals."""
+    for decimals in range(1, 9):
+        value = np.round(np.asarray(want, dtype=np.float64), decimals)
+        if is_mistake(got, value, want):
+            return f"your values are rounded (to {decimals} decimals): return them unrounded"
+    return None
+
+
+def scale_note(scaled: str) -> str:
+    """The diagnosis of a case at another scale that fails after the same case at ordinary
+    scale passed: ``scaled`` says which scale, e.g. "for updates of about 1e-6"."""
+    return (
+        f"right at ordinary scale, wrong {scaled}: is there a fixed number in your formula (an "
+        "ε added to a denominator, a threshold, a clip, a rounding)?"
+    )
+
+
 # --- One check: cases, known mistakes, one line of verdict ----------------------------------------
+
+
+Mistake = tuple[str, Callable[..., Any]]  # (message, the wrong answer for a case's args)
 
 
 @dataclass
@@ -140,7 +212,8 @@ class Case:
     for mistakes that change the shape or that must be named before the generic tests (one row
     missing, a number instead of an array); ``explain(got)`` runs on a wrong value after the
     listed mistakes did not match it and before the generic "values differ" message. Either
-    returns a diagnosis or None.
+    returns a diagnosis or None. ``mistakes`` are the case's own known mistakes, tried before
+    the check's.
     """
 
     label: str
@@ -150,9 +223,36 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
     precheck: Callable[[Any], str | None] | None = None
     explain: Callable[[Any], str | None] | None = None
+    mistakes: Sequence[Mistake] = ()
 
 
-Mistake = tuple[str, Callable[..., Any]]  # (message, the wrong answer for a case's args)
+def mistake_value(wrong: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """What the known mistake ``wrong`` answers for ``args`` (None if it fails there)."""
+    try:
+        with np.errstate(all="ignore"):
+            return wrong(*copy.deepcopy(list(args)))
+    except Exception:
+        return None
+
+
+def is_mistake(got: Any, value: Any, want: Any, rtol: float = 1e-7, atol: float = 1e-10) -> bool:
+    """``got`` is ``value``, a known mistake's answer, and that answer is not ``want``."""
+    return (
+        value is not None
+        and allclose_same_shape(got, value, rtol, atol)
+        and not allclose_same_shape(value, want)
+    )
+
+
+def known_mistake(
+    got: Any, args: Sequence[Any], want: Any, mistakes: Sequence[Mistake],
+    rtol: float = 1e-7, atol: float = 1e-10,
+) -> str | None:  # fmt: skip
+    """The message of the first mistake whose wrong answer for ``args`` is ``got``."""
+    for message, wrong in mistakes:
+        if is_mistake(got, mistake_value(wrong, args), want, rtol, atol):
+            return message
+    return None
 
 
 def attempt(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
@@ -223,39 +323,51 @@ def run_check(
     """Run ``fn`` on every case; print the first problem found, or ``correct: success``.
 
     A wrong value is matched against each known mistake (the wrong answer that mistake gives
-    in this case); the first match names the mistake. Returns True on success.
+    in this case); the first match names the mistake. Before any of that, a function that fails
+    a case with an engine's answer is run again with each global variable it reads that stands
+    where an argument belongs (the notebook's ``batch`` for ``tasks``) replaced by that argument:
+    if that makes it right, that is the diagnosis. Returns True on success.
     """
     for case in cases:
         status, got = attempt(fn, case.args)
         if status == "todo":
             print(got)
             return False
-        if status != "ok":
-            print(f"{WRONG}{got} (case: {case.label})")
-            return False
-        if case.diagnose is not None:
-            message = case.diagnose(got)
-            if message:
-                print(f"{WRONG}{message} (case: {case.label})")
-                return False
-            continue
-        if case.precheck is not None and (message := case.precheck(got)):
-            print(f"{WRONG}{message} (case: {case.label})")
-            return False
-        want = np.asarray(case.want)
-        problem = shape_problem(got, want, name, shape_hint)
-        if problem:
-            print(f"{WRONG}{problem} (case: {case.label})")
-            return False
-        if not np.isfinite(np.asarray(got, dtype=np.float64)).all():
-            print(f"{WRONG}{name} returned NaN or inf (case: {case.label}){_nan_hint(case)}")
-            return False
-        if close(got, want, rtol, atol):
-            continue
-        print(f"{WRONG}{diagnosis(got, case, mistakes, rtol, atol)} (case: {case.label})")
-        return False
+        if status == "ok":
+            message = _verdict(got, case, mistakes, name, rtol, atol, shape_hint)
+        else:
+            message = got  # an error, or an input changed in place
+        if message:
+            if case.want is not None:
+                message = global_for_argument(fn, case.args, case.want, rtol, atol) or message
+            return say(message, case.label)
     print(CORRECT + success)
     return True
+
+
+def say(message: str, label: str) -> bool:
+    """Print the verdict ``not yet right: message (case: label)``; False, for the check."""
+    print(f"{WRONG}{message} (case: {label})")
+    return False
+
+
+def _verdict(
+    got: Any, case: Case, mistakes: Sequence[Mistake], name: str, rtol: float, atol: float,
+    shape_hint: str,
+) -> str | None:  # fmt: skip
+    """None if ``got`` is right in ``case``, else the diagnosis."""
+    if case.diagnose is not None:
+        return case.diagnose(got)
+    if case.precheck is not None and (message := case.precheck(got)):
+        return message
+    want = np.asarray(case.want)
+    if problem := shape_problem(got, want, name, shape_hint):
+        return problem
+    if not np.isfinite(np.asarray(got, dtype=np.float64)).all():
+        return f"{name} returned NaN or inf{_nan_hint(case)}"
+    if allclose_same_shape(got, want, rtol, atol):
+        return None
+    return diagnosis(got, case, mistakes, rtol, atol)
 
 
 def _nan_hint(case: Case) -> str:
@@ -263,23 +375,46 @@ def _nan_hint(case: Case) -> str:
 
 
 def diagnosis(got: Any, case: Case, mistakes: Sequence[Mistake], rtol: float, atol: float) -> str:
-    for message, wrong in mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                value = wrong(*copy.deepcopy(list(case.args)))
-        except Exception:
-            continue
-        if value is not None and close(got, value, rtol, atol) and not close(value, case.want):
-            return message
+    """The first known mistake (the case's own, then ``mistakes``) that gives ``got``, else the
+    case's ``explain``, else the generic message."""
+    every = [*case.mistakes, *mistakes]
+    if message := known_mistake(got, case.args, case.want, every, rtol, atol):
+        return message
     if case.explain is not None and (message := case.explain(got)):
         return message
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(case.want, dtype=np.float64)
-    rel = np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-300)
-    return (
-        f"the values differ from the engine's (relative error {rel:.1e}); "
-        "compare your formula with the text above, step by step"
-    )
+    return generic_message(got, case.want)
+
+
+def global_for_argument(
+    fn: Callable[..., Any], args: Sequence[Any], want: Any, rtol: float = 1e-7,
+    atol: float = 1e-10,
+) -> str | None:  # fmt: skip
+    """A diagnosis if ``fn`` reads a global variable where one of its arguments belongs: some
+    global it reads, of the type of an array or TaskBatch argument, makes ``fn`` answer
+    ``want`` once it is replaced by that argument. None if no such replacement makes ``fn``
+    right. (Numbers and strings are left alone: a number fixed in the code is another
+    mistake, and equal strings are equal whatever their variable.)"""
+    fn = inspect.unwrap(fn)  # the learner's own function, under explained()
+    if not isinstance(fn, types.FunctionType):
+        return None
+    try:
+        parameters = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    names = sorted({name for code in _own_codes(fn) for name in code.co_names})
+    for name in names:
+        value = fn.__globals__.get(name)
+        for position, arg in enumerate(args[: len(parameters)]):
+            if value is arg or type(value) is not type(arg) or not _data(arg):
+                continue
+            status, got = attempt(_with_globals(fn, {name: arg}), args)
+            if status == "ok" and allclose_same_shape(got, want, rtol, atol):
+                return (
+                    f"you used the notebook's `{name}`, not the `{parameters[position]}` "
+                    f"argument: with `{name}` replaced by `{parameters[position]}` your function "
+                    "gives the right answer"
+                )
+    return None
 
 
 # --- Does a function run Python code once per task? ----------------------------------------------
@@ -349,9 +484,36 @@ def _with_counting_builtins(fn: Callable[..., Any], fed: Counter[str]) -> Callab
     :data:`_FED_BUILTINS` (unless the function's module rebinds them) to counting stand-ins."""
     if not isinstance(fn, types.FunctionType):
         return fn
-    namespace = dict(fn.__globals__)
-    for name, stand_in in _counting_builtins(fed).items():
-        namespace.setdefault(name, stand_in)
+    stand_ins = _counting_builtins(fed)
+    return _with_globals(fn, {k: v for k, v in stand_ins.items() if k not in fn.__globals__})
+
+
+def ignored_argument(
+    fn: Callable[..., Any],
+    got: Any,
+    changes: Sequence[tuple[Sequence[Any], str]],
+    equal: Callable[[Any, Any], bool],
+) -> str | None:
+    """Does ``fn`` use every argument? ``changes`` pairs arguments with one of them changed and
+    the diagnosis if ``fn`` still answers ``got`` (``equal(again, got)``): then that argument is
+    ignored or replaced by a number of the learner's own. The first such diagnosis, or None."""
+    for args, message in changes:
+        status, again = attempt(fn, args)
+        if status == "ok" and equal(again, got):
+            return message
+    return None
+
+
+def _data(value: Any) -> bool:
+    """An array, or a dataclass of them such as a TaskBatch."""
+    return isinstance(value, np.ndarray) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
+
+
+def _with_globals(fn: types.FunctionType, replaced: dict[str, Any]) -> types.FunctionType:
+    """A copy of a plain function that sees the globals ``replaced`` instead of its own."""
+    namespace = {**fn.__globals__, **replaced}
     copy_ = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
     copy_.__kwdefaults__ = fn.__kwdefaults__
     return copy_
@@ -453,3 +615,225 @@ def report(problems: Sequence[str], success: str) -> bool:
 
 def fmt_shape(shape: Sequence[int]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# --- Checks that compare values case by case (exercises 3.1 to 4.1) ----------------------------
+
+Hint = Callable[[Any, tuple[Any, ...]], str | None]  # (the learner's value, the case's args)
+
+
+@dataclass
+class Expected:
+    """One case of a check that compares values: its label, the arguments, the engine's answer
+    and how to compare (``origin``: compare displacements from it; ``rtol``; ``hints`` tried on
+    a wrong shape; ``scale``: the size of the updates in a scaled case; ``nan_hint``)."""
+
+    label: str
+    args: tuple[Any, ...]
+    want: Any
+    origin: Any = None
+    rtol: float = 1e-7
+    hints: Sequence[Hint] = ()
+    scale: str | None = None
+    nan_hint: str = ""
+
+
+def compare(
+    got: Any,
+    case: Expected,
+    mistakes: Sequence[Mistake],
+    name: str,
+    others: Callable[[], list[tuple[Expected, Any]]] = list,
+    passed: Sequence[Expected] = (),
+) -> str | None:
+    """None if ``got`` is right in ``case``, else the one diagnosis that was established, in
+    this order: a shape hint, the shape, NaN, a known mistake that gives exactly ``got``, the
+    scale (in a scaled case, reached after the ordinary ones passed), the generic message.
+
+    A mistake is named only if it also gives the right answer in the cases the learner passed
+    (``passed``); when several give ``got`` here, the one that also gives the learner's answers
+    in the other cases (``others()``: pairs of case and the learner's value there) is named.
+    """
+    want = np.asarray(case.want, dtype=np.float64)
+    problem = shape_problem(got, want, name)
+    if problem:
+        for hint in case.hints:
+            message = hint(got, case.args)
+            if message:
+                return message
+        return problem
+    values = np.asarray(got, dtype=np.float64)
+    if not np.isfinite(values).all():
+        return f"{name} returned NaN or inf" + (f": {case.nan_hint}" if case.nan_hint else "")
+    if same(values, want, case.origin, case.rtol):
+        return None
+    matches = []
+    for message, wrong in mistakes:
+        value = mistake_value(wrong, case.args)
+        if value is None or same(value, want, case.origin, case.rtol):
+            continue  # this mistake gives the right answer in this case: it proves nothing
+        if same(values, value, case.origin, case.rtol) and all(
+            same(mistake_value(wrong, p.args), p.want, p.origin, p.rtol) for p in passed
+        ):
+            matches.append((message, wrong))
+    if len(matches) > 1:
+        learned = others()
+        for message, wrong in matches:
+            if all(
+                same(value, mistake_value(wrong, other.args), other.origin, other.rtol)
+                for other, value in learned
+            ):
+                return message
+    if matches:
+        return matches[0][0]
+    if case.scale:
+        return scale_note(f"for updates of about {case.scale}")
+    return generic_message(values, want, case.origin)
+
+
+def value_check(
+    fn: Callable[..., Any],
+    expected: Sequence[Expected],
+    mistakes: Sequence[Mistake],
+    success: str,
+    name: str,
+) -> bool:
+    """:func:`run_check` on ``expected``, each case judged by :func:`compare`."""
+    learner = explained(fn)
+
+    def others() -> list[tuple[Expected, Any]]:
+        pairs = []
+        for other in expected:
+            status, value = attempt(learner, other.args)
+            if status == "ok" and shape_problem(value, np.asarray(other.want), name) is None:
+                pairs.append((other, value))
+        return pairs
+
+    def judge(i: int) -> Callable[[Any], str | None]:
+        # run_check stops at the first failure: the cases before i have passed
+        return lambda got: compare(got, expected[i], mistakes, name, others, expected[:i])
+
+    cases = [Case(e.label, e.args, e.want, diagnose=judge(i)) for i, e in enumerate(expected)]
+    return run_check(learner, cases, (), success)
+
+
+def fixed_argument(
+    reference: Callable[..., Any],
+    position: int,
+    name: str,
+    symbol: str,
+    constants: Sequence[float],
+) -> list[Mistake]:
+    """The mistakes "argument ``name`` replaced by a fixed number" (from a notebook cell)."""
+
+    def with_constant(value: float) -> Callable[..., Any]:
+        def wrong(*args: Any) -> Any:
+            args = list(args)
+            args[position] = type(args[position])(value)
+            return reference(*args)
+
+        return wrong
+
+    return [
+        (
+            f"your result is the one for {symbol} = {value:g}, whatever `{name}` is: use the "
+            f"argument `{name}`, not a fixed number",
+            with_constant(value),
+        )
+        for value in constants
+    ]
+
+
+def explained(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with errors that have a known cause in these exercises explained: a TaskBatch
+    indexed like a tuple, an index past a size that the cases vary, arrays that do not fit."""
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except TypeError as exc:
+            if "TaskBatch" in str(exc) and "subscriptable" in str(exc):
+                raise TypeError(
+                    "`tasks` is a TaskBatch, like the notebook's `batch`, and a TaskBatch "
+                    "cannot be indexed like tasks[0]: unpack it, "
+                    "`X_train, y_train, X_test, y_test = tasks`, or use tasks.X_train"
+                ) from None
+            raise
+        except IndexError as exc:
+            raise IndexError(
+                f"{exc}; the cases vary the numbers of tasks, points and features: is a size "
+                "fixed in your code?"
+            ) from None
+        except ValueError as exc:
+            text = str(exc).strip()
+            if "broadcast" in text or "mismatch" in text or "not aligned" in text:
+                raise ValueError(
+                    f"{text}; two arrays' lengths do not fit: a mean or sum over the wrong "
+                    "axis, a missing transpose, or a size fixed in your code?"
+                ) from None
+            raise
+
+    return call
+
+
+# --- Shared by the GA meta-step exercises (3.2 GA-FOMAML, 4.1 GA-Reptile) ---------------------
+
+
+def adapted_rows(theta, tasks, alpha, steps, on="support"):
+    """Every task's adapted parameters θ'_i, one row per task, adapted on its support set (or,
+    a mistake, on its query set)."""
+    X_train, y_train, X_test, y_test = tasks
+    X, y = (X_train, y_train) if on == "support" else (X_test, y_test)
+    return np.array([gc.adapt(theta, a, b, alpha, steps) for a, b in zip(X, y, strict=True)])
+
+
+def task_weights(vectors: np.ndarray, normalisation: str = "paper") -> np.ndarray:
+    """The agreement weights of the rows of ``vectors`` and their usual wrong normalisations."""
+    if normalisation == "uniform":
+        return np.full(len(vectors), 1.0 / len(vectors))
+    if normalisation in ("paper", "chapter"):
+        return gc.agreement_weights(vectors, normalisation)
+    scores = vectors @ vectors.sum(axis=0)
+    return scores / scores.sum() if normalisation == "sum" else scores  # "sum" or "none"
+
+
+def meta_step_mistakes(step: Callable[..., Any], formula: str) -> list[Mistake]:
+    """The mistakes that any GA meta-step θ ← θ − β Σ_i w_i v_i can make, whatever its vectors
+    v_i: the weights' normalisation, n, β and the inner steps. ``step(theta, tasks, alpha,
+    beta, steps, weighting=..., extra=...)`` is the step with ``weighting`` one of those of
+    :func:`task_weights` and its direction multiplied by ``extra``; ``formula`` the right one."""
+    return [
+        ("you used the chapter's normalisation; the paper's makes Σ|w| = 1",
+         lambda *a: step(*a, weighting="chapter")),
+        ("your weights are divided by their sum Σ_k s_k (np.average(..., weights=w) does "
+         "that too); the paper divides by Σ_k |s_k|, which differs as soon as a weight is "
+         "negative", lambda *a: step(*a, weighting="sum")),
+        ("your weights are not normalised: divide s_i = Σ_j g_iᵀg_j by Σ_k |s_k|",
+         lambda *a: step(*a, weighting="none")),
+        ("you divided by n once more: the weights already satisfy Σ|w_i| = 1",
+         lambda th, t, a, b, s: step(th, t, a, b, s, extra=1.0 / t.X_train.shape[0])),
+        (f"your step ignores β: {formula}", lambda th, t, a, b, s: step(th, t, a, 1.0, s)),
+        (f"you applied β twice (β²): {formula}",
+         lambda th, t, a, b, s: step(th, t, a, b * b, s)),
+        ("your θ'_i come from 1 inner step whatever `steps` is: pass `steps` on to gc.adapt",
+         lambda th, t, a, b, s: step(th, t, a, b, 1)),
+    ]  # fmt: skip
+
+
+def one_entry_per_task(summed: str) -> Hint:
+    """The shape hint for a new θ with one entry per task: the weighted ``summed`` vectors were
+    added up over the wrong axis."""
+
+    def hint(got: Any, args: tuple[Any, ...]) -> str | None:
+        theta, tasks = args[0], args[1]
+        n = tasks.X_train.shape[0]
+        if np.shape(got) == (n,) and n != theta.shape[0]:
+            return (
+                f"your new θ has one entry per task (n = {n}) instead of one per feature (d = "
+                f"{theta.shape[0]}): sum the weighted {summed} over the tasks, "
+                f"`weights @ {summed}`"
+            )
+        return None
+
+    return hint

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -90,6 +90,25 @@ def _same(a: Any, b: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return all(u.shape == v.shape and np.array_equal(u, v) for u, v in pairs)
+
+
+def _arrays(
+    four: tuple[Any, ...], shapes: Sequence[tuple[int, ...]], shape_message: Callable[..., str]
+) -> tuple[np.ndarray, ...] | str:
+    """The four returned values as arrays of floats of the given shapes, or the first problem:
+    not numbers, ``shape_message(name, array, shape)`` for a wrong shape, NaN or inf."""
+    arrays = []
+    for name, value, shape in zip(NAMES, four, shapes, strict=True):
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return f"{name} should be an array of numbers"
+        if arr.shape != shape:
+            return shape_message(name, arr, shape)
+        if not np.isfinite(arr).all():
+            return f"{name} contains NaN or inf"
+        arrays.append(arr)
+    return tuple(arrays)
 
 
 def _equal(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> bool:
@@ -272,18 +291,13 @@ def _diagnose_batch(
             "X_train has the query set's shape and X_test the support set's: support and query "
             "are swapped, the first k_shot points of each task are the support set"
         )
-    arrays = []
-    for name, value, ref in zip(NAMES, four, want, strict=True):
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return f"{name} should be an array of numbers"
-        if arr.shape != ref.shape:
-            return _sine_shape_message(name, arr, ref, k, q)
-        if not np.isfinite(arr).all():
-            return f"{name} contains NaN or inf"
-        arrays.append(arr)
-    arrays = tuple(arrays)
+    arrays = _arrays(
+        four,
+        [w.shape for w in want],
+        lambda name, arr, shape: _sine_shape_message(name, arr, want[NAMES.index(name)], k, q),
+    )
+    if isinstance(arrays, str):
+        return arrays
     if _equal(arrays, want):
         return None
     Xs, ys, Xq, yq = arrays
@@ -410,15 +424,11 @@ def _diagnose_split(
             f"your support set has m − k = {m - k} points and your query set k = {k}: support "
             "and query are swapped, the first k_shot shuffled points are the support set"
         )
-    arrays = []
-    for name, value, shape in zip(NAMES, four, shapes, strict=True):
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            return f"{name} should be an array of numbers"
-        if arr.shape != shape:
-            return _split_shape_message(name, arr, shape, k, m)
-        arrays.append(arr)
+    arrays = _arrays(
+        four, shapes, lambda name, arr, shape: _split_shape_message(name, arr, shape, k, m)
+    )
+    if isinstance(arrays, str):
+        return arrays
     Xs, ys, Xq, yq = arrays
     original = set(_rows(X, y))
     support, query = _rows(Xs, ys), _rows(Xq, yq)

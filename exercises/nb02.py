@@ -19,7 +19,6 @@ parameters; a loop-free function takes the same number at every size.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,10 +31,13 @@ from exercises import (
     NOT_ATTEMPTED,
     WRONG,
     Case,
+    adapted_rows,
+    allclose_same_shape,
     attempt,
     check,
-    close,
     exercise_decorator,
+    explained,
+    ignored_argument,
     python_loop,
     run_check,
 )
@@ -117,19 +119,15 @@ def _theta(seed: int, dim: int) -> np.ndarray:
     return 0.5 * np.random.default_rng(seed + 7).normal(size=dim)
 
 
-def _adapted(theta, tasks, alpha, steps, on_query=False):
-    X_train, y_train, X_test, y_test = tasks
-    X, y = (X_test, y_test) if on_query else (X_train, y_train)
-    return np.array([gc.adapt(theta, Xi, yi, alpha, steps) for Xi, yi in zip(X, y, strict=True)])
-
-
-def _chained(theta, tasks, alpha, steps):
-    """Every task started from the previous task's adapted parameters."""
+def _chained(theta, tasks, alpha, steps, from_start=True):
+    """Every task started from the previous task's adapted parameters; its update measured from
+    θ (``from_start``) or from where the task started."""
     X_train, y_train, _, _ = tasks
     rows, current = [], theta
     for X, y in zip(X_train, y_train, strict=True):
-        current = gc.adapt(current, X, y, alpha, steps)
-        rows.append(theta - current)
+        new = gc.adapt(current, X, y, alpha, steps)
+        rows.append((theta if from_start else current) - new)
+        current = new
     return np.array(rows)
 
 
@@ -162,19 +160,19 @@ def _linearised(theta, tasks, alpha, steps):
 
 UPDATE_MISTAKES = [
     ("every sign is flipped: g = θ − θ′, not θ′ − θ",
-     lambda th, t, a, s: _adapted(th, t, a, s) - th),
+     lambda th, t, a, s: adapted_rows(th, t, a, s) - th),
     ("you returned the adapted parameters θ'_i themselves; the update is θ − θ'_i",
-     lambda th, t, a, s: _adapted(th, t, a, s)),
+     lambda th, t, a, s: adapted_rows(th, t, a, s)),
     ("these are the updates of the query sets: adapt on the support set (X_train, y_train)",
-     lambda th, t, a, s: th - _adapted(th, t, a, s, on_query=True)),
+     lambda th, t, a, s: th - adapted_rows(th, t, a, s, on="query")),
     ("you adapted on the support and query points together: adapt on the support set "
      "(X_train, y_train) only; the query set judges the adapted parameters", _pooled),
     ("right for one inner step, wrong for several: pass `steps` on to gc.adapt",
-     lambda th, t, a, s: th - _adapted(th, t, a, 1)),
+     lambda th, t, a, s: th - adapted_rows(th, t, a, 1)),
     ("you ran one inner step too many (steps + 1): gc.adapt(theta, X, y, alpha, steps) runs "
-     "exactly `steps`", lambda th, t, a, s: th - _adapted(th, t, a, s + 1)),
+     "exactly `steps`", lambda th, t, a, s: th - adapted_rows(th, t, a, s + 1)),
     ("you ran one inner step too few (steps − 1): gc.adapt(theta, X, y, alpha, steps) runs "
-     "exactly `steps`", lambda th, t, a, s: th - _adapted(th, t, a, s - 1)),
+     "exactly `steps`", lambda th, t, a, s: th - adapted_rows(th, t, a, s - 1)),
     ("you stepped up the gradient, θ + α∇L: the inner loop descends, θ' = θ − α∇L",
      lambda th, t, a, s: _by_hand(th, t, a, s, sign=-1.0)),
     ("your gradient is the sum over the k support points, not their mean: the loss is the "
@@ -183,37 +181,16 @@ UPDATE_MISTAKES = [
     ("that is `steps` times the first step's update: the gradient changes along the way, so "
      "run the whole inner loop (gc.adapt with steps)", _linearised),
     ("you divided the update by α: g_i = θ − θ'_i is the step itself, α times the gradient "
-     "after one step, not the gradient", lambda th, t, a, s: (th - _adapted(th, t, a, s)) / a),
+     "after one step, not the gradient",
+     lambda th, t, a, s: (th - adapted_rows(th, t, a, s)) / a),
     ("you multiplied the update by α: gc.adapt already steps by α, so g_i = θ − θ'_i as it is",
-     lambda th, t, a, s: a * (th - _adapted(th, t, a, s))),
+     lambda th, t, a, s: a * (th - adapted_rows(th, t, a, s))),
     ("task i started from task i − 1's adapted parameters: start every task from the same θ "
      "(do not overwrite `theta` inside the loop)", _chained),
+    ("task i started from task i − 1's adapted parameters θ'_(i−1), and its update is "
+     "θ'_(i−1) − θ'_i: adapt every task from the θ you are given and subtract from that θ "
+     "(is `theta` overwritten inside the loop?)", lambda *a: _chained(*a, from_start=False)),
 ]  # fmt: skip
-
-
-def _task_batch_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` with two errors explained: a TaskBatch indexed like a tuple, an index past a size
-    that the cases vary."""
-
-    @functools.wraps(fn)
-    def call(*args: Any) -> Any:
-        try:
-            return fn(*args)
-        except TypeError as exc:
-            if "TaskBatch" in str(exc) and "subscriptable" in str(exc):
-                raise TypeError(
-                    "`tasks` is a gt.TaskBatch like the notebook's `batch` and cannot be indexed "
-                    "like tasks[0]: unpack it, `X_train, y_train, X_test, y_test = tasks`, or "
-                    "use tasks.X_train"
-                ) from None
-            raise
-        except IndexError as exc:
-            raise IndexError(
-                f"{exc}; the cases vary the numbers of tasks and features: is a size fixed in "
-                "your code?"
-            ) from None
-
-    return call
 
 
 def _update_precheck(got: Any, want: np.ndarray) -> str | None:
@@ -224,7 +201,7 @@ def _update_precheck(got: Any, want: np.ndarray) -> str | None:
         return None
     n, p = want.shape
     if arr.shape == (p,) and n > 1:
-        if close(arr, want.mean(axis=0)) or close(arr, want.sum(axis=0)):
+        if any(allclose_same_shape(arr, total) for total in (want.mean(0), want.sum(0))):
             return (
                 "you returned the mean (or sum) of the updates over the tasks: return every "
                 "task's update, one row g_i per task, shape (n, p)"
@@ -232,39 +209,37 @@ def _update_precheck(got: Any, want: np.ndarray) -> str | None:
         return f"you returned one vector of length {p}: return one row g_i per task, shape (n, p)"
     if arr.ndim == 2 and arr.shape[1] == p and arr.shape[0] != n:
         rows = arr.shape[0]
-        if rows == 4 and n > 4 and close(arr, want[:4]):
+        if rows == 4 and n > 4 and allclose_same_shape(arr, want[:4]):
             return (
                 "you made 4 rows: len(tasks) is 4, the four arrays X_train, y_train, X_test, "
                 "y_test, not the number of tasks; loop over the tasks, e.g. len(tasks.X_train)"
             )
-        if rows == n - 1 and close(arr, want[:-1]):
+        if rows == n - 1 and allclose_same_shape(arr, want[:-1]):
             return "your array has n − 1 rows: the loop over the tasks skips the last task"
-        if rows == n - 1 and close(arr, want[1:]):
+        if rows == n - 1 and allclose_same_shape(arr, want[1:]):
             return "your array has n − 1 rows: the loop over the tasks skips the first task"
     return None
 
 
 def _arguments_explain(fn: Callable[..., Any], args: tuple[Any, ...], got: Any) -> str | None:
-    """Does the result change with every argument? Run ``fn`` again with one argument changed
+    """Does the result change with every argument? ``fn`` runs again with one argument changed
     at a time; a result equal to this one shows the argument is ignored or fixed."""
     theta, tasks, alpha, steps = args
-    seed = 900 + len(theta)
-    other = _family_batch(seed, tasks.n_tasks, len(theta), k=tasks.X_train.shape[1])
+    other = _family_batch(900 + len(theta), tasks.n_tasks, len(theta), k=tasks.X_train.shape[1])
     changes = [
-        ("alpha", (theta, tasks, 0.5 * alpha + 0.07, steps),
-         "use the argument `alpha`, not a step size of your own"),
-        ("steps", (theta, tasks, alpha, steps + 2),
-         "pass the argument `steps` on to gc.adapt"),
-        ("tasks", (theta, other, alpha, steps),
-         "adapt on the batch you are given, not on the notebook's `batch`"),
-        ("theta", (theta + 0.3, tasks, alpha, steps),
-         "adapt from the `theta` you are given, and subtract from it"),
+        ((theta, tasks, 0.5 * alpha + 0.07, steps),
+         "alpha", "use the argument `alpha`, not a step size of your own"),
+        ((theta, tasks, alpha, steps + 2), "steps", "pass the argument `steps` on to gc.adapt"),
+        ((theta, other, alpha, steps), "tasks", "adapt on the `tasks` you are given"),
+        ((theta + 0.3, tasks, alpha, steps),
+         "theta", "adapt from the `theta` you are given, and subtract from it"),
     ]  # fmt: skip
-    for name, changed, advice in changes:
-        status, again = attempt(fn, changed)
-        if status == "ok" and close(again, got, rtol=1e-12, atol=0.0):
-            return f"your updates do not change when `{name}` does: {advice}"
-    return None
+    return ignored_argument(
+        fn, got,
+        [(changed, f"your updates do not change when `{name}` does: {advice}")
+         for changed, name, advice in changes],
+        lambda again, got: allclose_same_shape(again, got, rtol=1e-12, atol=0.0),
+    )  # fmt: skip
 
 
 def _update_cases(fn: Callable[..., Any] | None = None) -> list[Case]:
@@ -286,7 +261,7 @@ def _update_cases(fn: Callable[..., Any] | None = None) -> list[Case]:
 def check_update_vectors(fn) -> bool:
     """Compare ``fn(theta, tasks, alpha, steps)`` with the engine's updates (meta_step), with
     ``tasks`` a TaskBatch as in the notebook."""
-    fn = _task_batch_errors(fn)
+    fn = explained(fn)
     return run_check(
         fn, _update_cases(fn), UPDATE_MISTAKES,
         "your updates match gc.meta_step's, for 1 to 8 tasks of 3 to 12 features, α from 0.05 "
@@ -389,7 +364,7 @@ def _weights_explain(
     if norm2 == 0.0:
         return None
     factor = float(arr @ want) / norm2
-    if close(arr, factor * want) and not np.isclose(factor, 1.0):
+    if allclose_same_shape(arr, factor * want) and not np.isclose(factor, 1.0):
         if scale != 1.0:
             size = "small" if scale < 1.0 else "large"
             return (
@@ -454,6 +429,10 @@ def _gram(U):
     return U @ U.T
 
 
+def _off_diagonal(G):
+    return G - np.diag(np.diag(G))
+
+
 def _skip_last_score(U):
     s = _scores(U)
     s[-1] = 0.0
@@ -503,6 +482,9 @@ PAPER_MISTAKES = [
      "U.sum(axis=0)", lambda U: _paper(U @ U.sum(axis=1))),
     ("you averaged U over axis 1 (each update's own entries): Σ_j g_j is the sum of the rows, "
      "U.sum(axis=0)", lambda U: _paper(U @ U.mean(axis=1))),
+    ("your scores are (Σ_c g_ic)², each update's own entries summed (over axis 1) and "
+     "squared: Σ_j g_j adds up the updates over the tasks, U.sum(axis=0), and s_i = "
+     "g_iᵀ Σ_j g_j", lambda U: _paper(U.sum(axis=1) ** 2)),
     ("you multiplied U.T by the sum: every score is one row times the sum of the rows, "
      "U @ U.sum(axis=0)", lambda U: _paper(U.T @ U.sum(axis=0))),
     ("you scaled every update to length 1 first (the course's cosine variant); the paper's "
@@ -602,6 +584,9 @@ CHAPTER_MISTAKES = [
      "entry", lambda U: _scores(U) / (np.abs(_gram(U)).sum() - (U * U).sum())),
     ("your numerators leave out j = i: the row sum Σ_j g_iᵀg_j includes ‖g_i‖²",
      lambda U: _chapter(_scores(U) - (U * U).sum(1), U)),
+    ("you left the diagonal g_iᵀg_i = ‖g_i‖² out of both the row sums and the denominator: "
+     "both run over every j, j = i included",
+     lambda U: _off_diagonal(_gram(U)).sum(1) / np.abs(_off_diagonal(_gram(U))).sum()),
     ("your numerators add g_iᵀg_j only for j ≥ i: the row sum runs over every j",
      lambda U: _chapter(np.triu(_gram(U)).sum(1), U)),
     ("your numerators are row means (Σ_j g_iᵀg_j / n): the chapter's are row sums",

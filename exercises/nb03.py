@@ -11,18 +11,13 @@ Hessian-vector products, checked against ``gc.maml_meta_gradient`` and finite di
 Every check varies each argument a learner could fix in the code (α, β, steps, θ, the numbers
 of tasks, points and features) over its cases, none of them equal to a number of the notebook's
 cells, and where the answer does not depend on scale it adds cases with updates of about 1e-6
-and 1e6. The helpers below (:func:`value_check`, :class:`Expected`, :func:`same`,
-:func:`fixed_argument`, :func:`explained`) are shared with ``nb04``.
+and 1e6. The checks are :func:`exercises.value_check`'s; the central finite differences of 3.3
+are the demos' (``gaml_demos.finite_difference_meta_gradient``, also used by the notebook).
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -30,14 +25,18 @@ import gaml_core as gc
 import gaml_tasks as gt
 from exercises import (
     NOT_ATTEMPTED,
-    Case,
-    Mistake,
+    Expected,
+    adapted_rows,
     attempt,
     check,
     exercise_decorator,
-    run_check,
-    shape_problem,
+    fixed_argument,
+    meta_step_mistakes,
+    one_entry_per_task,
+    task_weights,
+    value_check,
 )
+from gaml_demos import finite_difference_meta_gradient
 
 __all__ = [
     "NOT_ATTEMPTED",
@@ -46,7 +45,6 @@ __all__ = [
     "check_inner_loop_logistic",
     "exact_meta_gradient",
     "exercise",
-    "finite_difference_meta_gradient",
     "ga_fomaml_step",
     "inner_loop_logistic",
 ]
@@ -87,210 +85,6 @@ def exact_meta_gradient(theta, X, y, Xq, yq, alpha, steps):
     return v
 
 
-# --- Comparing one answer with the engine's, case by case (shared with nb04) ----------------------
-#
-# These belong with the shared machinery in ``exercises/__init__.py``: a per-case comparison
-# that can compare displacements (``origin``: θ_new − θ rather than θ_new, so a step of 1e-6 is
-# checked to full relative precision), a tolerance relative to the answer's own size, shape hints
-# tried before the generic shape message, and a scale-specific fallback.
-
-Hint = Callable[[Any, tuple[Any, ...]], str | None]  # (the learner's value, the case's args)
-
-
-def same(got: Any, want: Any, origin: Any = None, rtol: float = 1e-7) -> bool:
-    """``got`` equals ``want`` to ``rtol``, relative to the size of ``want`` (of ``want − origin``
-    when ``origin`` is given: then the displacements from ``origin`` are compared)."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-        want = np.asarray(want, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    if got.shape != want.shape:
-        return False
-    if origin is not None:
-        got, want = got - origin, want - origin
-    size = float(np.max(np.abs(want))) if want.size else 0.0
-    with np.errstate(all="ignore"):
-        return bool(np.allclose(got, want, rtol=rtol, atol=1e-9 * size + 1e-300))
-
-
-def relative_error(got: Any, want: Any, origin: Any = None) -> float:
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    if origin is not None:
-        got, want = got - origin, want - origin
-    return float(np.linalg.norm(got - want) / max(float(np.linalg.norm(want)), 1e-300))
-
-
-@dataclass
-class Expected:
-    """One case of a check that compares values: its label, the arguments, the engine's answer
-    and how to compare (``origin``: compare displacements from it; ``rtol``; ``hints`` tried on
-    a wrong shape; ``scale``: the size of the updates in a scaled case; ``nan_hint``)."""
-
-    label: str
-    args: tuple[Any, ...]
-    want: Any
-    origin: Any = None
-    rtol: float = 1e-7
-    hints: Sequence[Hint] = ()
-    scale: str | None = None
-    nan_hint: str = ""
-
-
-def _mistake_value(wrong: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    try:
-        with np.errstate(all="ignore"):
-            return wrong(*copy.deepcopy(list(args)))
-    except Exception:
-        return None
-
-
-def compare(
-    got: Any,
-    case: Expected,
-    mistakes: Sequence[Mistake],
-    name: str,
-    others: Callable[[], list[tuple[Expected, Any]]] = list,
-    passed: Sequence[Expected] = (),
-) -> str | None:
-    """None if ``got`` is right in ``case``, else the one diagnosis that was established, in
-    this order: a shape hint, the shape, NaN, a known mistake that gives exactly ``got``, the
-    scale (in a scaled case, reached after the ordinary ones passed), the generic message.
-
-    A mistake is named only if it also gives the right answer in the cases the learner passed
-    (``passed``); when several give ``got`` here, the one that also gives the learner's answers
-    in the other cases (``others()``: pairs of case and the learner's value there) is named.
-    """
-    want = np.asarray(case.want, dtype=np.float64)
-    problem = shape_problem(got, want, name)
-    if problem:
-        for hint in case.hints:
-            message = hint(got, case.args)
-            if message:
-                return message
-        return problem
-    values = np.asarray(got, dtype=np.float64)
-    if not np.isfinite(values).all():
-        return f"{name} returned NaN or inf" + (f": {case.nan_hint}" if case.nan_hint else "")
-    if same(values, want, case.origin, case.rtol):
-        return None
-    matches = []
-    for message, wrong in mistakes:
-        value = _mistake_value(wrong, case.args)
-        if value is None or same(value, want, case.origin, case.rtol):
-            continue  # this mistake gives the right answer in this case: it proves nothing
-        if same(values, value, case.origin, case.rtol) and all(
-            same(_mistake_value(wrong, p.args), p.want, p.origin, p.rtol) for p in passed
-        ):
-            matches.append((message, wrong))
-    if len(matches) > 1:
-        learned = others()
-        for message, wrong in matches:
-            if all(
-                same(value, _mistake_value(wrong, other.args), other.origin, other.rtol)
-                for other, value in learned
-            ):
-                return message
-    if matches:
-        return matches[0][0]
-    if case.scale:
-        return (
-            f"right for updates of ordinary size, wrong for updates of about {case.scale}: is "
-            "there a fixed number in your formula (an ε added to a denominator, a threshold, "
-            "a rounding)?"
-        )
-    return (
-        f"the values differ from the engine's (relative error "
-        f"{relative_error(values, want, case.origin):.1e}); compare your formula with the "
-        "text above, step by step"
-    )
-
-
-def value_check(
-    fn: Callable[..., Any],
-    expected: Sequence[Expected],
-    mistakes: Sequence[Mistake],
-    success: str,
-    name: str,
-) -> bool:
-    """:func:`run_check` on ``expected``, each case judged by :func:`compare`."""
-    learner = explained(fn)
-
-    def others() -> list[tuple[Expected, Any]]:
-        pairs = []
-        for other in expected:
-            status, value = attempt(learner, other.args)
-            if status == "ok" and shape_problem(value, np.asarray(other.want), name) is None:
-                pairs.append((other, value))
-        return pairs
-
-    def judge(i: int) -> Callable[[Any], str | None]:
-        # run_check stops at the first failure: the cases before i have passed
-        return lambda got: compare(got, expected[i], mistakes, name, others, expected[:i])
-
-    cases = [Case(e.label, e.args, e.want, diagnose=judge(i)) for i, e in enumerate(expected)]
-    return run_check(learner, cases, (), success)
-
-
-def fixed_argument(
-    reference: Callable[..., Any],
-    position: int,
-    name: str,
-    symbol: str,
-    constants: Sequence[float],
-) -> list[Mistake]:
-    """The mistakes "argument ``name`` replaced by a fixed number" (from a notebook cell)."""
-
-    def with_constant(value: float) -> Callable[..., Any]:
-        def wrong(*args: Any) -> Any:
-            args = list(args)
-            args[position] = type(args[position])(value)
-            return reference(*args)
-
-        return wrong
-
-    return [
-        (
-            f"your result is the one for {symbol} = {value:g}, whatever `{name}` is: use the "
-            f"argument `{name}`, not a fixed number",
-            with_constant(value),
-        )
-        for value in constants
-    ]
-
-
-def explained(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` with errors that have a known cause in these exercises explained: a TaskBatch
-    indexed like a tuple, an index past a size that the cases vary."""
-
-    @functools.wraps(fn)
-    def call(*args: Any) -> Any:
-        try:
-            return fn(*args)
-        except TypeError as exc:
-            if "TaskBatch" in str(exc) and "subscriptable" in str(exc):
-                raise TypeError(
-                    "a TaskBatch cannot be indexed like tasks[0]: unpack it, "
-                    "`X_train, y_train, X_test, y_test = tasks`, or use tasks.X_train"
-                ) from None
-            raise
-        except IndexError as exc:
-            raise IndexError(
-                f"{exc}; the cases vary the numbers of tasks, points and features: is a size "
-                "fixed in your code?"
-            ) from None
-        except ValueError as exc:
-            text = str(exc).strip()
-            if "broadcast" in text or "mismatch" in text or "not aligned" in text:
-                raise ValueError(
-                    f"{text}; two arrays' lengths do not fit: a mean or sum over the wrong "
-                    "axis, a missing transpose, or a size fixed in your code?"
-                ) from None
-            raise
-
-    return call
-
-
 # --- Helpers -------------------------------------------------------------------------------------
 
 # Numbers that appear in notebook 3's cells: an argument fixed to one of them is diagnosed.
@@ -310,18 +104,6 @@ def _theta(seed: int, dim: int = 6) -> np.ndarray:
 
 def _path(theta, X, y, alpha, steps):
     return gc.inner_loop(gc.LogisticModel(), theta, X, y, alpha, steps)
-
-
-def finite_difference_meta_gradient(theta, X, y, Xq, yq, alpha, steps, eps=1e-6):
-    """Central differences of θ ↦ L_test(θ'(θ)), one coordinate at a time."""
-    grad = np.zeros_like(theta)
-    for j in range(theta.size):
-        e = np.zeros_like(theta)
-        e[j] = eps
-        plus = gc.logistic_loss(_path(theta + e, X, y, alpha, steps)[-1], Xq, yq)
-        minus = gc.logistic_loss(_path(theta - e, X, y, alpha, steps)[-1], Xq, yq)
-        grad[j] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def _grad(theta, X, y):
@@ -469,19 +251,9 @@ def _batch_cases() -> list[Expected]:
         scale = {1e-6: "1e-6", 1e6: "1e6"}.get(alpha)
         cases.append(
             Expected(label, (theta, tasks, alpha, beta, steps), want, origin=theta, scale=scale,
-                     hints=(_per_task,))
+                     hints=(one_entry_per_task("vectors"),))
         )  # fmt: skip
     return cases
-
-
-def task_weights(vectors: np.ndarray, normalisation: str = "paper") -> np.ndarray:
-    """The agreement weights of the rows of ``vectors`` and their usual wrong normalisations."""
-    if normalisation == "uniform":
-        return np.full(len(vectors), 1.0 / len(vectors))
-    if normalisation in ("paper", "chapter"):
-        return gc.agreement_weights(vectors, normalisation)
-    scores = vectors @ vectors.sum(axis=0)
-    return scores / scores.sum() if normalisation == "sum" else scores  # "sum" or "none"
 
 
 def _support_sets(tasks, on: str):
@@ -489,16 +261,11 @@ def _support_sets(tasks, on: str):
     return (X_train, y_train) if on == "support" else (X_test, y_test)
 
 
-def _adapted(theta, tasks, alpha, steps, on="support"):
-    X, y = _support_sets(tasks, on)
-    return np.array([_path(theta, a, b, alpha, steps)[-1] for a, b in zip(X, y, strict=True)])
-
-
 def _fomaml(theta, tasks, alpha, beta, steps, weighting="paper", sign=-1.0, grad_at="adapted",
             grad_on="query", weights_from="updates", exact=False, extra=1.0,
             adapt_on="support"):  # fmt: skip
     X_train, y_train, X_test, y_test = tasks
-    adapted = _adapted(theta, tasks, alpha, steps, on=adapt_on)
+    adapted = adapted_rows(theta, tasks, alpha, steps, on=adapt_on)
     points = adapted if grad_at == "adapted" else np.broadcast_to(theta, adapted.shape)
     Xg, yg = _support_sets(tasks, "support" if grad_on == "support" else "query")
     if exact:
@@ -514,7 +281,7 @@ def _fomaml(theta, tasks, alpha, beta, steps, weighting="paper", sign=-1.0, grad
         "updates": lambda: theta - adapted,
         "grads": lambda: grads,
         "adapted": lambda: adapted,
-        "query": lambda: theta - _adapted(theta, tasks, alpha, steps, on="query"),
+        "query": lambda: theta - adapted_rows(theta, tasks, alpha, steps, on="query"),
     }[weights_from]()
     return theta + sign * beta * extra * task_weights(vectors, weighting) @ grads
 
@@ -522,24 +289,6 @@ def _fomaml(theta, tasks, alpha, beta, steps, weighting="paper", sign=-1.0, grad
 def _fomaml_reference(theta, tasks, alpha, beta, steps):
     return _fomaml(theta, tasks, alpha, beta, steps)
 
-
-def _per_task(got, args) -> str | None:
-    theta, tasks = args[0], args[1]
-    n = tasks.X_train.shape[0]
-    if np.shape(got) == (n,) and n != theta.shape[0]:
-        return (
-            f"your new θ has one entry per task (n = {n}) instead of one per feature (d = "
-            f"{theta.shape[0]}): sum the weighted vectors over the tasks, `weights @ vectors`"
-        )
-    return None
-
-
-WEIGHT_NORMALISATION_MISTAKES = [
-    ("chapter", "you used the chapter's normalisation; the paper's makes Σ|w| = 1"),
-    ("sum", "your weights are divided by their sum Σ_k s_k (np.average(..., weights=w) does "
-     "that too); the paper divides by Σ_k |s_k|, which differs as soon as a weight is negative"),
-    ("none", "your weights are not normalised: divide s_i = Σ_j g_iᵀg_j by Σ_k |s_k|"),
-]  # fmt: skip
 
 FOMAML_MISTAKES = [
     ("you averaged the meta-gradients (plain first-order MAML): GA weights each one by w_i",
@@ -561,16 +310,7 @@ FOMAML_MISTAKES = [
      "g_i = θ − θ'_i", lambda *a: _fomaml(*a, weights_from="adapted")),
     ("your weights come from updates on the query sets; adapt on the support sets "
      "(X_train, y_train) for g_i", lambda *a: _fomaml(*a, weights_from="query")),
-    *[(message, lambda *a, w=w: _fomaml(*a, weighting=w))
-      for w, message in WEIGHT_NORMALISATION_MISTAKES],
-    ("you divided by n once more: the weights already satisfy Σ|w_i| = 1",
-     lambda th, t, a, b, s: _fomaml(th, t, a, b, s, extra=1.0 / t.X_train.shape[0])),
-    ("your step ignores β: θ − β Σ_i w_i ∇L_i^test(θ'_i)",
-     lambda th, t, a, b, s: _fomaml(th, t, a, 1.0, s)),
-    ("you applied β twice (β²): θ − β Σ_i w_i ∇L_i^test(θ'_i)",
-     lambda th, t, a, b, s: _fomaml(th, t, a, b * b, s)),
-    ("your θ'_i come from 1 inner step whatever `steps` is: pass `steps` on to gc.adapt",
-     lambda th, t, a, b, s: _fomaml(th, t, a, b, 1)),
+    *meta_step_mistakes(_fomaml, "θ − β Σ_i w_i ∇L_i^test(θ'_i)"),
     *fixed_argument(_fomaml_reference, 2, "alpha", "α", NOTEBOOK_ALPHAS),
     *fixed_argument(_fomaml_reference, 4, "steps", "steps", NOTEBOOK_STEPS[1:]),
 ]  # fmt: skip
@@ -626,7 +366,7 @@ def _meta(theta, X, y, Xq, yq, alpha, steps, at="path", order="right", sign=-1.0
         point = {"path": path[t], "start": path[0], "next": path[min(t + 1, steps)],
                  "end": path[-1]}[at]  # fmt: skip
         Xh, yh = (X, y) if on == "support" else (Xq, yq)
-        k = len(yh) if by == "k" else X.shape[1]
+        k = {"k": len(yh), "d": X.shape[1], "q": len(yq)}[by]
         v = v + sign * alpha * scale * _hvp(point, Xh, v, k, curvature, yh)
     return v
 
@@ -659,6 +399,9 @@ META_MISTAKES = [
      lambda th, X, y, Xq, yq, a, s: _meta(th, X, y, Xq, yq, a, s, scale=len(y))),
     ("your Hessian-vector product divides by d, the number of features; divide by k, the "
      "number of support points", lambda *a: _meta(*a, by="d")),
+    ("your Hessian-vector product divides by the number of query points, len(yq); the "
+     "factors are the support loss's Hessians: divide by k = len(y), the number of support "
+     "points", lambda *a: _meta(*a, by="q")),
     ("one factor too few: there is one factor per inner step, t = steps−1 down to 0 (t = 0 "
      "is missing)", lambda *a: _meta(*a, factors="skip_first")),
     ("one factor too few: there is one factor per inner step, t = steps−1 down to 0 (t = "
@@ -685,7 +428,8 @@ def check_exact_meta_gradient(fn) -> bool:
         return False
     args = _meta_cases()[1].args
     _, got = attempt(fn, args)
-    reference = finite_difference_meta_gradient(*args)
+    theta, X, y, Xq, yq, alpha, steps = args
+    reference = finite_difference_meta_gradient(theta, (X, y, Xq, yq), alpha, steps)
     rel = np.linalg.norm(got - reference) / np.linalg.norm(reference)
     print(f"    and on 3 inner steps it agrees with central finite differences: relative "
           f"error {'below 1e-6' if rel < 1e-6 else f'{rel:.0e} (too large?)'}")  # fmt: skip

@@ -26,20 +26,20 @@ import gaml_tasks as gt
 from exercises import (
     NOT_ATTEMPTED,
     Case,
+    Expected,
+    adapted_rows,
     attempt,
     check,
-    exercise_decorator,
-    run_check,
-    shape_problem,
-)
-from exercises.nb03 import (
-    WEIGHT_NORMALISATION_MISTAKES,
-    Expected,
     compare,
+    exercise_decorator,
     explained,
     fixed_argument,
+    meta_step_mistakes,
+    one_entry_per_task,
     relative_error,
+    run_check,
     same,
+    shape_problem,
     task_weights,
     value_check,
 )
@@ -118,27 +118,21 @@ def _step_cases() -> list[Expected]:
         scale = {1e-6: "1e-6", 1e6: "1e6"}.get(alpha)
         cases.append(
             Expected(label, (theta, tasks, alpha, beta, steps), want, origin=theta, scale=scale,
-                     hints=(_per_task,))
+                     hints=(one_entry_per_task("updates"),))
         )  # fmt: skip
     return cases
 
 
-def _adapted(theta, tasks, alpha, steps, on="support"):
-    X_train, y_train, X_test, y_test = tasks
-    X, y = (X_train, y_train) if on == "support" else (X_test, y_test)
-    return np.array([gc.adapt(theta, a, b, alpha, steps) for a, b in zip(X, y, strict=True)])
-
-
 def _reptile(theta, tasks, alpha, beta, steps, weighting="paper", sign=-1.0, moved="updates",
              weights_from="updates", on="support", extra=1.0):  # fmt: skip
-    adapted = _adapted(theta, tasks, alpha, steps, on)
+    adapted = adapted_rows(theta, tasks, alpha, steps, on)
     updates = theta - adapted
     if weights_from == "updates":
         vectors = updates
     elif weights_from == "adapted":
         vectors = adapted
     else:  # updates on the query sets
-        vectors = theta - _adapted(theta, tasks, alpha, steps, "query")
+        vectors = theta - adapted_rows(theta, tasks, alpha, steps, "query")
     weights = task_weights(vectors, weighting)
     if moved == "towards_mean":  # θ + β (Σ_i w_i θ'_i − θ)
         return theta + beta * extra * (weights @ adapted - theta)
@@ -151,17 +145,6 @@ def _reptile(theta, tasks, alpha, beta, steps, weighting="paper", sign=-1.0, mov
 
 def _reptile_reference(theta, tasks, alpha, beta, steps):
     return _reptile(theta, tasks, alpha, beta, steps)
-
-
-def _per_task(got, args) -> str | None:
-    theta, tasks = args[0], args[1]
-    n = tasks.X_train.shape[0]
-    if np.shape(got) == (n,) and n != theta.shape[0]:
-        return (
-            f"your new θ has one entry per task (n = {n}) instead of one per feature (d = "
-            f"{theta.shape[0]}): sum the weighted updates over the tasks, `weights @ updates`"
-        )
-    return None
 
 
 REPTILE_MISTAKES = [
@@ -183,15 +166,7 @@ REPTILE_MISTAKES = [
      "(X_train, y_train)", lambda *a: _reptile(*a, weights_from="query")),
     ("you adapted on the query sets; Reptile adapts on the support sets (X_train, y_train) "
      "and never uses the query sets", lambda *a: _reptile(*a, on="query", weights_from="query")),
-    *[(message, lambda *a, w=w: _reptile(*a, weighting=w))
-      for w, message in WEIGHT_NORMALISATION_MISTAKES],
-    ("you divided by n once more: the weights already satisfy Σ|w_i| = 1",
-     lambda th, t, a, b, s: _reptile(th, t, a, b, s, extra=1.0 / t.X_train.shape[0])),
-    ("your step ignores β: θ − β Σ_i w_i g_i", lambda th, t, a, b, s: _reptile(th, t, a, 1.0, s)),
-    ("you applied β twice (β²): θ − β Σ_i w_i g_i",
-     lambda th, t, a, b, s: _reptile(th, t, a, b * b, s)),
-    ("your θ'_i come from 1 inner step whatever `steps` is: pass `steps` on to gc.adapt",
-     lambda th, t, a, b, s: _reptile(th, t, a, b, 1)),
+    *meta_step_mistakes(_reptile, "θ − β Σ_i w_i g_i"),
     *fixed_argument(_reptile_reference, 2, "alpha", "α", NOTEBOOK_ALPHAS),
     *fixed_argument(_reptile_reference, 3, "beta", "β", NOTEBOOK_BETAS),
     *fixed_argument(_reptile_reference, 4, "steps", "steps", NOTEBOOK_STEPS),

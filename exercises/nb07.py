@@ -31,18 +31,19 @@ import numpy as np
 import gaml_core as gc
 import gaml_tasks as gt
 from exercises import (
-    CORRECT,
     NOT_ATTEMPTED,
-    WRONG,
     Case,
+    allclose_same_shape,
     attempt,
     attempted,
     check,
-    close,
-    diagnosis,
     exercise_decorator,
+    ignored_argument,
+    is_mistake,
     report,
+    rounded,
     run_check,
+    scale_note,
     shape_problem,
 )
 
@@ -107,109 +108,18 @@ def ga_reptile_sine(seeds=(0, 1), iterations=600):
     return results
 
 
-# --- Shared by the checks: one case judged in order, mistakes first, the generic message last ---
-
 # The setup batch of notebook 7 (section 7.0): a learner may compute from it instead of the
-# argument, or copy the weights the notebook printed for it.
+# argument, or copy the weights the notebook printed for it (3 or 4 decimals).
 NOTEBOOK_G = np.array([[1.0, 0.2], [0.8, 0.4], [1.1, -0.1], [-0.9, 0.3]])
-COPY_TOLERANCE = 6e-4  # the notebook prints 3 or 4 decimals
 
 
-def _as_floats(value: Any) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
+def _copied(got: Any, printed: Sequence[Any]) -> bool:
+    """``got`` is (a rounding of) one of the values the notebook prints."""
+    return any(allclose_same_shape(got, value, rtol=6e-4, atol=1e-12) for value in printed)
 
 
-def _same(got: Any, value: Any, want: Any) -> bool:
-    """``got`` equals ``value`` (to the checks' tolerance), and ``value`` is not the answer."""
-    return value is not None and close(got, value) and not close(value, want)
-
-
-def _known_mistake(got: Any, args: Sequence[Any], want: Any, mistakes) -> str | None:
-    """The message of the first mistake whose wrong answer, for ``args``, is ``got``."""
-    for message, wrong in mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                value = wrong(*args)
-        except Exception:
-            continue
-        if _same(got, value, want):
-            return message
-    return None
-
-
-def _rounded(got: Any, want: Any) -> str | None:
-    """A diagnosis if ``got`` is ``want`` rounded to a few decimals."""
-    for decimals in range(1, 9):
-        rounded = np.round(np.asarray(want, dtype=np.float64), decimals)
-        if _same(got, rounded, want):
-            return f"your values are rounded (to {decimals} decimals): return them unrounded"
-    return None
-
-
-def _copied(got: Any, printed: Sequence[Any], where: str) -> str | None:
-    """A diagnosis if ``got`` is (a rounding of) one of the values the notebook prints."""
-    arr = _as_floats(got)
-    for value in printed:
-        value = np.asarray(value, dtype=np.float64)
-        if arr is not None and arr.shape == value.shape:
-            if np.allclose(arr, value, rtol=COPY_TOLERANCE, atol=1e-12):
-                return where
-    return None
-
-
-def _judge(
-    got: Any,
-    want: Any,
-    args: Sequence[Any],
-    mistakes,
-    name: str,
-    shape_hint: str = "",
-    last_resorts: Sequence[Callable[[Any], str | None]] = (),
-) -> str | None:
-    """None if ``got`` is right, else the first diagnosis that holds, in order: shape, NaN,
-    the known mistakes for these arguments, the case's last resorts (copied values, rounding,
-    scale), and finally the generic "the values differ"."""
-    want = np.asarray(want, dtype=np.float64)
-    if problem := shape_problem(got, want, name, shape_hint):
-        return problem
-    arr = _as_floats(got)
-    if arr is None or not np.isfinite(arr).all():
-        return f"{name} holds NaN or inf"
-    if close(arr, want):
-        return None
-    if message := _known_mistake(arr, args, want, mistakes):
-        return message
-    for last_resort in last_resorts:
-        if message := last_resort(arr):
-            return message
-    if message := _rounded(arr, want):
-        return message
-    return diagnosis(arr, Case("", tuple(args), want), [], 1e-7, 1e-10)
-
-
-def _judged_case(case: Case, mistakes, name: str, shape_hint: str = "", last_resorts=()) -> Case:
-    """``case`` judged by :func:`_judge` (through ``Case.diagnose``, so ``run_check`` runs it)."""
-    case.diagnose = lambda got: _judge(
-        got, case.want, case.args, mistakes, name, shape_hint, last_resorts
-    )
-    return case
-
-
-def _scale_note(factor: float) -> Callable[[Any], str]:
-    """The last resort of a rescaled copy of a case that has already passed at scale 1."""
-    return lambda got: (
-        f"right for the same updates at their own scale, wrong with every update ×{factor:g}: "
-        "the weights do not depend on the scale of the updates, so something in your "
-        "function does (an epsilon added, a threshold, a clip?)"
-    )
-
-
-def _say(message: str, label: str) -> bool:
-    print(f"{WRONG}{message} (case: {label})")
-    return False
+def _scaled(factor: float) -> str:
+    return scale_note(f"with every update ×{factor:g}")
 
 
 # --- Exercise 7.1 --------------------------------------------------------------------------------
@@ -244,56 +154,42 @@ def _gram_batches() -> dict[str, np.ndarray]:
     }
 
 
-def _gram_cases() -> list[tuple[Case, tuple, tuple]]:
-    """(case, its own mistakes, its last resorts), in the order checked: every batch in both
-    normalisations; the first batch scaled by 1e-6 and 1e6 (it has passed at scale 1 by then);
-    the default normalisation; 'paper' as a string built at run time."""
+def _gram_cases() -> list[Case]:
+    """The cases, in the order checked: every batch in both normalisations; the first batch
+    scaled by 1e-6 and 1e6 (it has passed at scale 1 by then); the default normalisation;
+    'paper' as a string built at run time. Each case has its own mistakes, if any, and its
+    last resorts before the generic message: copied weights, the scale, rounding."""
     batches = _gram_batches()
     labels = list(batches)
-    out: list[tuple[Case, tuple, tuple]] = []
+    out: list[Case] = []
 
-    def add(label, updates, norm, extra=(), last_resorts=(), given=None):
+    def add(label, updates, norm, mistakes=(), last_resort=None, given=None):
         gram = updates @ updates.T
         args = (gram, norm if given is None else given) if given != "left out" else (gram,)
-        out.append((Case(label, args, gc.agreement_weights(updates, norm)), extra, last_resorts))
+        want = gc.agreement_weights(updates, norm)
+        explain = lambda got: (last_resort and last_resort(got)) or rounded(got, want)  # noqa: E731
+        out.append(Case(label, args, want, explain=explain, mistakes=mistakes))
 
     for label, updates in batches.items():
         for norm in ("paper", "chapter"):
-            add(f"{label}, {norm!r}", updates, norm, last_resorts=(_gram_copied,))
+            add(f"{label}, {norm!r}", updates, norm, last_resort=_gram_copied)
     for factor in (1e-6, 1e6):
         for norm in ("paper", "chapter"):
-            add(
-                f"{labels[0]}, every update ×{factor:g} (G ×{factor**2:g}), {norm!r}",
-                factor * batches[labels[0]],
-                norm,
-                last_resorts=(_scale_note(factor),),
-            )
+            label = f"{labels[0]}, every update ×{factor:g} (G ×{factor**2:g}), {norm!r}"
+            scaled = lambda got, f=factor: _scaled(f)  # noqa: E731
+            add(label, factor * batches[labels[0]], norm, last_resort=scaled)
     add(
-        f"{labels[1]}, `normalization` left out (the default, 'paper')",
-        batches[labels[1]],
-        "paper",
-        given="left out",
-        extra=(
-            (
-                "without a `normalization` argument your function must use 'paper', the "
-                "default in its signature",
-                lambda G: _chapter(G),
-            ),
-        ),
-    )
+        f"{labels[1]}, `normalization` left out (the default, 'paper')", batches[labels[1]],
+        "paper", given="left out",
+        mistakes=[("without a `normalization` argument your function must use 'paper', the "
+                   "default in its signature", lambda G: _chapter(G))],
+    )  # fmt: skip
     add(
-        f"{labels[3]}, 'paper' passed as a string built at run time",
-        batches[labels[3]],
-        "paper",
-        given=_runtime_string("paper"),
-        extra=(
-            (
-                "right with the literal 'paper', wrong with an equal string built at run "
-                "time: compare strings with ==, not `is`",
-                lambda G, n: _chapter(G),
-            ),
-        ),
-    )
+        f"{labels[3]}, 'paper' passed as a string built at run time", batches[labels[3]],
+        "paper", given=_runtime_string("paper"),
+        mistakes=[("right with the literal 'paper', wrong with an equal string built at run "
+                   "time: compare strings with ==, not `is`", lambda G, n: _chapter(G))],
+    )  # fmt: skip
     return out
 
 
@@ -323,19 +219,19 @@ def _only(norm: str, wrong: Callable[[np.ndarray], Any]) -> Callable[..., Any]:
 
 
 def _gram_copied(got):
-    printed = [gc.agreement_weights(NOTEBOOK_G, n) for n in ("paper", "chapter")]
-    return _copied(
-        got,
-        printed,
-        "these are the weights the notebook printed for its own batch "
-        "`g`: compute them from the `gram` passed in",
-    )
+    if _copied(got, [gc.agreement_weights(NOTEBOOK_G, n) for n in ("paper", "chapter")]):
+        return (
+            "these are the weights the notebook printed for its own batch `g`: compute them "
+            "from the `gram` passed in"
+        )
+    return None
 
 
-_ENGINE_ON_GRAM = (
-    "gc.agreement_weights wants the update vectors: given the Gram matrix it takes its rows "
-    "for updates. Compute the weights from G itself"
-)
+def _each(message: str, *wrongs: Callable[..., Any]) -> list[tuple[str, Callable[..., Any]]]:
+    """One message for several known mistakes (ways to the same wrong turn)."""
+    return [(message, wrong) for wrong in wrongs]
+
+
 GRAM_MISTAKES = [
     # 'paper': the absolute value in the wrong place
     ("your 'paper' weights are the chapter's: you divided by Σ_i Σ_j |G_ij|; the paper takes "
@@ -360,12 +256,10 @@ GRAM_MISTAKES = [
      _only("chapter", lambda G: _rows(G) / np.linalg.norm(G, 1))),
     ("np.linalg.norm(G) is the Frobenius norm √(Σ G_ij²), not Σ_i Σ_j |G_ij|: use "
      "np.abs(G).sum()", _only("chapter", lambda G: _rows(G) / np.linalg.norm(G))),
-    ("you counted each pair once (one triangle of G): Σ_i Σ_j |G_ij| runs over every (i, j), "
-     "G_ij and G_ji both, the diagonal included",
-     _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G)).sum())),
-    ("you counted each pair once (one triangle of G): Σ_i Σ_j |G_ij| runs over every (i, j), "
-     "G_ij and G_ji both, the diagonal included",
-     _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G, 1)).sum())),
+    *_each("you counted each pair once (one triangle of G): Σ_i Σ_j |G_ij| runs over every "
+           "(i, j), G_ij and G_ji both, the diagonal included",
+           _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G)).sum()),
+           _only("chapter", lambda G: _rows(G) / np.abs(np.triu(G, 1)).sum())),
     ("you left the diagonal out of the denominator: Σ_i Σ_j |G_ij| includes every |G_ii|",
      _only("chapter", lambda G: _rows(G) / np.abs(_off_diagonal(G)).sum())),
     ("you divided by the mean of |G_ij|, not their sum Σ_i Σ_j |G_ij|",
@@ -373,26 +267,25 @@ GRAM_MISTAKES = [
     ("your numerators are row means, n times too small: the score is the row sum Σ_j G_ij",
      _only("chapter", lambda G: G.mean(axis=1) / np.abs(G).sum())),
     # both normalisations
-    ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
-     lambda G, n="paper": np.abs(G).sum(1) / _denominator(G, n)),
-    ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
-     lambda G, n="paper": np.abs(G).sum(1) / np.abs(G).sum()),
-    ("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
-     lambda G, n="paper": np.abs(_rows(G)) / _denominator(G, n)),
-    ("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
-     lambda G, n="paper": np.diag(G) / np.abs(np.diag(G)).sum()),
-    ("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
-     lambda G, n="paper": np.diag(G) / _denominator(G, n)),
-    ("you left out j = i: the score Σ_j G_ij includes the task's agreement with itself, G_ii",
-     lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(_off_diagonal(G), n)),
-    ("you left out j = i: the score Σ_j G_ij includes the task's agreement with itself, G_ii",
-     lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(G, n)),
+    *_each("all your weights are ≥ 0: the numerator is the signed row sum Σ_j G_ij",
+           lambda G, n="paper": np.abs(G).sum(1) / _denominator(G, n),
+           lambda G, n="paper": np.abs(G).sum(1) / np.abs(G).sum(),
+           lambda G, n="paper": np.abs(_rows(G)) / _denominator(G, n)),
+    *_each("you used the diagonal only (‖g_i‖²): the score is the whole row sum Σ_j G_ij",
+           lambda G, n="paper": np.diag(G) / np.abs(np.diag(G)).sum(),
+           lambda G, n="paper": np.diag(G) / _denominator(G, n)),
+    *_each("you left out j = i: the score Σ_j G_ij includes the task's agreement with itself, "
+           "G_ii",
+           lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(_off_diagonal(G), n),
+           lambda G, n="paper": _rows(_off_diagonal(G)) / _denominator(G, n)),
     ("your scores use one triangle of G: the score Σ_j G_ij sums the whole row",
      lambda G, n="paper": np.triu(G).sum(1) / _denominator(G, n)),
     ("these are the raw scores Σ_j G_ij: divide them by the normalisation's denominator",
      lambda G, n="paper": _rows(G)),
-    (_ENGINE_ON_GRAM, lambda G, n="paper": gc.agreement_weights(G, n)),
-    (_ENGINE_ON_GRAM, lambda G, n="paper": gc.agreement_weights(G)),
+    *_each("gc.agreement_weights wants the update vectors: given the Gram matrix it takes its "
+           "rows for updates. Compute the weights from G itself",
+           lambda G, n="paper": gc.agreement_weights(G, n),
+           lambda G, n="paper": gc.agreement_weights(G)),
     ("these are the weights of the notebook's batch `g` (section 7.0): compute them from the "
      "`gram` passed in", lambda G, n="paper": gc.agreement_weights(NOTEBOOK_G, n)),
 ]  # fmt: skip
@@ -400,7 +293,7 @@ GRAM_MISTAKES = [
 
 def _swapped_normalisations(fn) -> str | None:
     """A diagnosis if 'paper' gives the chapter's weights and 'chapter' the paper's."""
-    (paper_case, *_), (chapter_case, *_) = _gram_cases()[:2]
+    paper_case, chapter_case = _gram_cases()[:2]
     results = []
     for case in (paper_case, chapter_case):
         status, got = attempt(fn, case.args)
@@ -408,7 +301,9 @@ def _swapped_normalisations(fn) -> str | None:
             return None
         results.append(got)
     gram = paper_case.args[0]
-    if close(results[0], _chapter(gram)) and close(results[1], _paper(gram)):
+    if is_mistake(results[0], _chapter(gram), _paper(gram)) and allclose_same_shape(
+        results[1], _paper(gram)
+    ):
         return (
             "your two normalisations are swapped: 'paper' divides by Σ_k |Σ_j G_kj|, "
             "'chapter' by Σ_i Σ_j |G_ij|"
@@ -423,20 +318,12 @@ def check_weights_from_gram(fn) -> bool:
     'paper' built at run time."""
     if message := _swapped_normalisations(fn):
         return report([message], "")
-    cases = [
-        _judged_case(case, [*extra, *GRAM_MISTAKES], "your weight vector", "one weight per task",
-                     last_resorts)
-        for case, extra, last_resorts in _gram_cases()
-    ]  # fmt: skip
     return run_check(
-        fn,
-        cases,
-        GRAM_MISTAKES,
+        fn, _gram_cases(), GRAM_MISTAKES,
         "both normalisations match gc.agreement_weights (1 to 7 tasks, dissenters in any row, "
         "updates scaled by 1e-6 and 1e6)",
-        name="your weight vector",
-        shape_hint="one weight per task",
-    )
+        name="your weight vector", shape_hint="one weight per task",
+    )  # fmt: skip
 
 
 # --- Exercise 7.2 --------------------------------------------------------------------------------
@@ -444,26 +331,24 @@ def check_weights_from_gram(fn) -> bool:
 SCALING_KEYS = ("original", "task 0 x10", "all x10")
 
 
-def _scaling_batches() -> list[tuple[str, np.ndarray, Callable[[Any], str] | None]]:
-    """(label, updates, last resort): row 0 is in turn a short dissenter, an ordinary task,
+def _scaling_batches() -> list[tuple[str, np.ndarray, float]]:
+    """(label, updates, their scale): row 0 is in turn a short dissenter, an ordinary task,
     the longest update with the largest weight (the batch where scaling "the longest" or "the
     heaviest" task is right by accident), a row of a one-parameter batch and a single task."""
     rng = np.random.default_rng(72)
     dissent = np.array([[-0.5, 0.3], [1.0, 0.4], [1.3, -0.2], [0.9, 0.6]])
-    batches: list[tuple[str, np.ndarray, Callable[[Any], str] | None]] = [
-        ("4 tasks in 2-D, row 0 a short dissenter", dissent, None),
-        ("5 tasks, 3 parameters", _batch(rng, 5, 3, (3,)), None),
-        ("2 tasks, 4 parameters", _batch(rng, 2, 4), None),
+    return [
+        ("4 tasks in 2-D, row 0 a short dissenter", dissent, 1.0),
+        ("5 tasks, 3 parameters", _batch(rng, 5, 3, (3,)), 1.0),
+        ("2 tasks, 4 parameters", _batch(rng, 2, 4), 1.0),
         ("6 tasks, 2 parameters, row 0 the longest and heaviest",
          np.array([[1.6, 0.3], [0.7, 0.5], [0.9, -0.3], [-0.6, 0.4], [0.5, 0.1], [0.8, 0.2]]),
-         None),
+         1.0),
+        *[(f"the first batch with every update ×{factor:g}", factor * dissent, factor)
+          for factor in (1e-6, 1e6)],
+        ("3 tasks with one parameter each", np.array([[0.5], [1.5], [-0.4]]), 1.0),
+        ("1 task", np.array([[0.3, -0.4, 0.2]]), 1.0),
     ]  # fmt: skip
-    for factor in (1e-6, 1e6):
-        label = f"the first batch with every update ×{factor:g}"
-        batches.append((label, factor * dissent, _scale_note(factor)))
-    batches.append(("3 tasks with one parameter each", np.array([[0.5], [1.5], [-0.4]]), None))
-    batches.append(("1 task", np.array([[0.3, -0.4, 0.2]]), None))
-    return batches
 
 
 def _scaled_row(updates: np.ndarray, row: int, factor: float = 10.0) -> np.ndarray:
@@ -499,18 +384,18 @@ SCALING_GENERIC = {
 
 
 def _original_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
-    if _same(got, gc.agreement_weights(updates, "chapter"), want["original"]):
+    if is_mistake(got, gc.agreement_weights(updates, "chapter"), want["original"]):
         return (
             "'original' uses the chapter's normalisation: gc.agreement_weights(updates) "
             "(the paper's, its default)"
         )
-    if _same(got, want["task 0 x10"], want["original"]):
+    if is_mistake(got, want["task 0 x10"], want["original"]):
         return (
             "'original' holds the weights with row 0 scaled: compute it from the updates "
             "as given, before (or without) scaling anything"
         )
     notebook = gc.agreement_weights(NOTEBOOK_G)
-    if _same(got, notebook, want["original"]) or _copied(got, [notebook], "copied"):
+    if is_mistake(got, notebook, want["original"]) or _copied(got, [notebook]):
         return (
             "'original' holds the weights of the notebook's batch `g`: use the `updates` passed in"
         )
@@ -519,14 +404,14 @@ def _original_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str |
 
 def _task0_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
     target = want["task 0 x10"]
-    if close(got, want["original"]):
+    if allclose_same_shape(got, want["original"]):
         return (
             "'task 0 x10' equals 'original', but scaling one row changes the weights: did "
             "you scale every row (updates[0:] or updates[:] instead of updates[0]) or "
             "compute the weights of the unscaled updates?"
         )
     for row, what in _row_names(updates).items():
-        if _same(got, gc.agreement_weights(_scaled_row(updates, row)), target):
+        if is_mistake(got, gc.agreement_weights(_scaled_row(updates, row)), target):
             return (
                 f"you scaled row {row}, {what}; task 0 is the first row, updates[0], "
                 "whatever its length or weight"
@@ -534,37 +419,37 @@ def _task0_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | No
     if updates.shape[1] > 1:
         column = updates.copy()
         column[:, 0] *= 10.0
-        if _same(got, gc.agreement_weights(column), target):
+        if is_mistake(got, gc.agreement_weights(column), target):
             return "'task 0 x10' scaled column 0 (a parameter); scale row 0 (a task)"
     for factor, text in ((100.0, "100 (10 twice?)"), (math.sqrt(10.0), "√10")):
-        if _same(got, gc.agreement_weights(_scaled_row(updates, 0, factor)), target):
+        if is_mistake(got, gc.agreement_weights(_scaled_row(updates, 0, factor)), target):
             return f"you multiplied row 0 by {text}: by 10"
     heavier = want["original"].copy()
     heavier[0] *= 10.0
-    if _same(got, heavier, target) or _same(got, _renormalised(heavier), target):
+    if is_mistake(got, heavier, target) or is_mistake(got, _renormalised(heavier), target):
         return (
             "you multiplied task 0's weight by 10: multiply its update, updates[0], by 10 "
             "and compute the weights again"
         )
-    if _same(got, gc.agreement_weights(_scaled_row(updates, 0), "chapter"), target):
+    if is_mistake(got, gc.agreement_weights(_scaled_row(updates, 0), "chapter"), target):
         return "'task 0 x10' uses the chapter's normalisation: gc.agreement_weights's default"
     return None
 
 
 def _all_problem(got: np.ndarray, updates: np.ndarray, want: dict) -> str | None:
     target = want["all x10"]
-    if _same(got, want["task 0 x10"], target):
+    if is_mistake(got, want["task 0 x10"], target):
         return (
             "'all x10' equals 'task 0 x10': multiply the updates as given by 10 (not the "
             "copy whose row 0 is already ×10)"
         )
     for factor in (10.0, 100.0):
-        if _same(got, factor * want["original"], target):
+        if is_mistake(got, factor * want["original"], target):
             return (
                 f"you multiplied the weights by {factor:g}: multiply the updates by 10, then "
                 "compute their weights"
             )
-    if _same(got, gc.agreement_weights(10.0 * updates, "chapter"), target):
+    if is_mistake(got, gc.agreement_weights(10.0 * updates, "chapter"), target):
         return "'all x10' uses the chapter's normalisation: gc.agreement_weights's default"
     return None
 
@@ -573,10 +458,10 @@ SCALING_PROBLEMS = {"original": _original_problem, "task 0 x10": _task0_problem,
                     "all x10": _all_problem}  # fmt: skip
 
 
-def _scaling_problem(got: Any, updates: np.ndarray, last_resort) -> str | None:
+def _scaling_problem(got: Any, updates: np.ndarray, scale: float) -> str | None:
     """None if ``got`` is right for ``updates``; else its first problem, in order: form, keys,
     shapes, swapped keys, then for the first wrong key its known mistakes, rounding, the scale
-    (``last_resort``, for a rescaled batch) and the generic message."""
+    (for a rescaled batch) and the generic message."""
     if not isinstance(got, dict):
         return "return a dictionary with the keys " + ", ".join(map(repr, SCALING_KEYS))
     if missing := [key for key in SCALING_KEYS if key not in got]:
@@ -592,75 +477,68 @@ def _scaling_problem(got: Any, updates: np.ndarray, last_resort) -> str | None:
         values[key] = np.asarray(got[key], dtype=np.float64)
         if not np.isfinite(values[key]).all():
             return f"your {key!r} holds NaN or inf"
-    wrong = [key for key in SCALING_KEYS if not close(values[key], want[key])]
+    wrong = [key for key in SCALING_KEYS if not allclose_same_shape(values[key], want[key])]
     if not wrong:
         return None
-    if _same(values["original"], want["task 0 x10"], want["original"]) and close(
-        values["task 0 x10"], want["original"]
-    ):
-        return "your 'original' and 'task 0 x10' are swapped"
+    for first, second in (("original", "task 0 x10"), ("task 0 x10", "all x10")):
+        if is_mistake(values[first], want[second], want[first]) and is_mistake(
+            values[second], want[first], want[second]
+        ):
+            return f"your {first!r} and {second!r} are swapped"
     key = wrong[0]
     if message := SCALING_PROBLEMS[key](values[key], updates, want):
         return message
-    if message := _rounded(values[key], want[key]):
+    if message := rounded(values[key], want[key]):
         return f"{key!r}: {message}"
-    if last_resort is not None:
-        return last_resort(values[key])
-    return SCALING_GENERIC[key]
+    return _scaled(scale) if scale != 1.0 else SCALING_GENERIC[key]
 
 
 @check
 def check_scaling_experiment(fn) -> bool:
     """``fn(updates)`` must return the three weight vectors of :func:`scaling_experiment`, for
     batches of 1 to 6 tasks in which row 0 plays different parts, scaled by 1e-6 and 1e6."""
-    for label, updates, last_resort in _scaling_batches():
-        status, got = attempt(fn, (updates,))
-        if status == "todo":
-            print(got)
-            return False
-        if status != "ok":
-            return _say(got, label)
-        if message := _scaling_problem(got, updates, last_resort):
-            return _say(message, label)
-    print(
-        CORRECT + "scaling one task changes the weights, scaling all of them does not "
-        "(1 to 6 tasks, updates scaled by 1e-6 and 1e6)"
+    cases = [
+        Case(label, (updates,), None,
+             diagnose=lambda got, u=updates, s=scale: _scaling_problem(got, u, s))
+        for label, updates, scale in _scaling_batches()
+    ]  # fmt: skip
+    success = (
+        "scaling one task changes the weights, scaling all of them does not (1 to 6 tasks, "
+        "updates scaled by 1e-6 and 1e6)"
     )
-    return True
+    return run_check(fn, cases, (), success)
 
 
 # --- Exercise 7.3 --------------------------------------------------------------------------------
 
 
-def _dissent_weight(angle_deg: float, n_agree: int = 3) -> float:
-    """Weight of a unit update at ``angle_deg`` from n_agree identical unit updates (1, 0)."""
+def _dissent_weight(angle_deg: float, agreeing: np.ndarray | int = 3) -> float:
+    """Weight of a unit update at ``angle_deg`` from (1, 0) joining ``agreeing`` updates (or
+    that many identical unit updates (1, 0))."""
+    if isinstance(agreeing, int):
+        agreeing = np.tile([1.0, 0.0], (agreeing, 1))
     phi = math.radians(angle_deg)
-    updates = np.vstack([np.tile([1.0, 0.0], (n_agree, 1)), [[math.cos(phi), math.sin(phi)]]])
-    return float(gc.agreement_weights(updates)[-1])
+    return float(gc.agreement_weights(np.vstack([agreeing, [math.cos(phi), math.sin(phi)]]))[-1])
+
+
+def _zero_by_bisection(agreeing: np.ndarray | int, lo: float, hi: float) -> float:
+    """The angle in [lo, hi] where the dissenter's weight, > 0 at lo and < 0 at hi, is 0."""
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _dissent_weight(mid, agreeing) > 0 else (lo, mid)
+    return 0.5 * (lo + hi)
 
 
 def zero_weight_angle(n_agree: int = 3) -> dict[str, float]:
     """The closed form arccos(−1/n_agree) and a bisection on the weight itself (degrees)."""
-    closed = math.degrees(math.acos(-1.0 / n_agree))
-    lo, hi = 0.0, 180.0  # weight > 0 at 0°, < 0 at 180° (for n_agree >= 2)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if _dissent_weight(mid, n_agree) > 0 else (lo, mid)
-    return {"closed form": closed, "bisection": 0.5 * (lo + hi)}
+    return {
+        "closed form": math.degrees(math.acos(-1.0 / n_agree)),
+        "bisection": _zero_by_bisection(n_agree, 0.0, 180.0),  # (for n_agree >= 2)
+    }
 
 
 ANGLE_TOLERANCE = 0.01  # degrees: 109.47 (the angle rounded to two decimals) is accepted
-_TABLE_BATCH = np.array([[1.0, 0.2], [0.8, 0.4], [1.1, -0.1]])
-
-
-def _table_zero() -> float:
-    lo, hi = 90.0, 135.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        phi = math.radians(mid)
-        w = gc.agreement_weights(np.vstack([_TABLE_BATCH, [math.cos(phi), math.sin(phi)]]))[-1]
-        lo, hi = (mid, hi) if w > 0 else (lo, mid)
-    return lo
+_TABLE_BATCH = np.array([[1.0, 0.2], [0.8, 0.4], [1.1, -0.1]])  # question 6's three updates
 
 
 _ZERO = math.degrees(math.acos(-1.0 / 3.0))
@@ -672,8 +550,8 @@ ANGLE_MISTAKES = [  # (wrong value in degrees, in [0°, 180°], its diagnosis)
     (math.degrees(math.acos(-1.0 / 4.0)), "you used −1/4: the dissenter's score is "
      "g_4ᵀ(g_1 + g_2 + g_3) + g_4ᵀg_4 = 3 cos φ + 1, so cos φ = −1/3"),
     (120.0, "that is the zero for two agreeing updates (cos φ = −1/2); here there are three"),
-    (_table_zero(), "that is the zero for the batch of question 6 (about 119.6°); this exercise "
-     "has three identical unit updates (1, 0)"),
+    (_zero_by_bisection(_TABLE_BATCH, 90.0, 135.0), "that is the zero for the batch of "
+     "question 6 (about 119.6°); this exercise has three identical unit updates (1, 0)"),
     (_ZERO - 90.0, "that is how far the zero lies past 90°; φ is measured from the direction "
      "(1, 0) of the three agreeing updates"),
     (180.0, "at 180° the dissenter's weight is at its most negative: cos φ + 1 = 0 treats the "
@@ -693,7 +571,10 @@ def _one_number(got: Any) -> tuple[float | None, str | None]:
         return None, "your function returned None: return the angle (did you forget `return`?)"
     if isinstance(got, str | bytes | dict):
         return None, f"return one number (degrees), not a {type(got).__name__}"
-    arr = _as_floats(got)
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
     if arr is None or arr.size != 1 or np.iscomplexobj(got):
         return None, f"return one number (degrees), not a {type(got).__name__}"
     value = float(arr.reshape(()))
@@ -876,7 +757,7 @@ def _protocol_variants() -> list[tuple[dict[str, Any], frozenset[str], str]]:
 
 
 def _matches(got: dict[str, Sequence[float]], want: dict[str, Sequence[float]], keys=BOTH) -> bool:
-    return all(close(got[key], want[key], rtol=1e-6) for key in keys)
+    return all(allclose_same_shape(got[key], want[key], rtol=1e-6) for key in keys)
 
 
 def _results_problem(got: Any, seeds: Sequence[int]) -> tuple[dict | None, str | None]:
@@ -943,18 +824,18 @@ def _other_seeds(got: dict, seeds: Sequence[int], iterations: int) -> str | None
 
 def _ignores(fn, seeds: Sequence[int], iterations: int, got: dict) -> str | None:
     """A diagnosis if ``fn`` gives the same numbers for other iterations or other seeds."""
-    for args, message in (
+    changes = [
         ((seeds, iterations + 2), "your results do not change with `iterations`: pass it on to "
          "gc.train"),
         (([s + 11 for s in seeds], iterations), "your results do not change with `seeds`: use "
          "each seed of `seeds`, for θ0 and for the batches"),
-    ):  # fmt: skip
-        status, again = attempt(fn, args)
-        if status == "ok":
-            values, problem = _results_problem(again, args[0])
-            if problem is None and _matches(values, got):
-                return message
-    return None
+    ]  # fmt: skip
+
+    def equal(again: Any, got: dict) -> bool:
+        values, problem = _results_problem(again, seeds)
+        return problem is None and _matches(values, got)
+
+    return ignored_argument(fn, got, changes, equal)
 
 
 def _reptile_problem(fn, got: dict, seeds: Sequence[int], iterations: int) -> str:
@@ -993,22 +874,26 @@ def _reptile_problem(fn, got: dict, seeds: Sequence[int], iterations: int) -> st
 def check_ga_reptile_sine(fn) -> bool:
     """Run ``fn(seeds, iterations)`` on short versions of the protocol (1 and 2 seeds, neither
     (0, 1); 5 and 2 iterations) and compare it with the reference."""
-    for seeds, iterations in CHECK_RUNS:
-        label = f"seeds={seeds!r}, iterations={iterations}"
-        status, got = attempt(fn, (seeds, iterations))
-        if status == "todo":
-            print(got)
-            return False
-        if status != "ok":
-            return _say(got, label)
-        values, problem = _results_problem(got, seeds)
-        if problem:
-            return _say(_notebook_copy(got) or problem, label)
-        if not _matches(values, _protocol(seeds, iterations)):
-            return _say(_reptile_problem(fn, values, seeds, iterations), label)
-    print(CORRECT + "your runs reproduce the protocol (other seeds, 1 and 2 of them, and other "
-          "iteration counts)")  # fmt: skip
-    return True
+    cases = [
+        Case(f"seeds={seeds!r}, iterations={iterations}", (seeds, iterations), None,
+             diagnose=lambda got, s=seeds, i=iterations: _runs_problem(fn, got, s, i))
+        for seeds, iterations in CHECK_RUNS
+    ]  # fmt: skip
+    success = (
+        "your runs reproduce the protocol (other seeds, 1 and 2 of them, and other iteration "
+        "counts)"
+    )
+    return run_check(fn, cases, (), success)
+
+
+def _runs_problem(fn, got: Any, seeds: Sequence[int], iterations: int) -> str | None:
+    """None if ``got`` are the protocol's results for ``seeds`` and ``iterations``."""
+    values, problem = _results_problem(got, seeds)
+    if problem:
+        return _notebook_copy(got) or problem
+    if not _matches(values, _protocol(seeds, iterations)):
+        return _reptile_problem(fn, values, seeds, iterations)
+    return None
 
 
 def full_runs(fn, seeds=(0, 1), iterations=600) -> tuple[dict[str, list[float]], str]:

@@ -4,8 +4,7 @@ named beside it (one line, no numbers dumped), and correct alternatives it must 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from exercise_testing import assert_accepted, assert_rejected
+from exercise_testing import answer_tests
 
 import gaml_tasks as gt
 from exercises import nb01 as ex
@@ -201,6 +200,149 @@ def _split_first_feature(rng, X, y, k):
     return X[order[:k], 0], y[order[:k]], X[order[k:], 0], y[order[k:]]
 
 
+# --- Answers of an outside reviewer who read only the notebooks: each cell's code as typed ---
+
+
+# outside reviewer, 1.1-w1: Phase drawn from [0, 2π] (the GA paper's range quoted in the notebook)
+# instead of [0, π].
+def _reviewer_1_1_w1(rng, n_tasks, k_shot, q_query):
+    amplitude = rng.uniform(0.1, 5.0, size=n_tasks)
+    phase = rng.uniform(0.0, 2 * np.pi, size=n_tasks)
+    x = rng.uniform(-5.0, 5.0, size=(n_tasks, k_shot + q_query, 1))
+    y = amplitude[:, None] * np.sin(x[..., 0] + phase[:, None])
+    return x[:, :k_shot], y[:, :k_shot], x[:, k_shot:], y[:, k_shot:]
+
+
+# outside reviewer, 1.1-w2: Draws the phases before the amplitudes (wrong draw order).
+def _reviewer_1_1_w2(rng, n_tasks, k_shot, q_query):
+    phase = rng.uniform(0.0, np.pi, size=n_tasks)
+    amplitude = rng.uniform(0.1, 5.0, size=n_tasks)
+    x = rng.uniform(-5.0, 5.0, size=(n_tasks, k_shot + q_query, 1))
+    y = amplitude[:, None] * np.sin(x[..., 0] + phase[:, None])
+    return x[:, :k_shot], y[:, :k_shot], x[:, k_shot:], y[:, k_shot:]
+
+
+# outside reviewer, 1.1-w3: Draws support and query inputs in two separate calls instead of one (n,
+# k+q, 1) call.
+def _reviewer_1_1_w3(rng, n_tasks, k_shot, q_query):
+    amplitude = rng.uniform(0.1, 5.0, size=n_tasks)
+    phase = rng.uniform(0.0, np.pi, size=n_tasks)
+    X_train = rng.uniform(-5.0, 5.0, size=(n_tasks, k_shot, 1))
+    X_test = rng.uniform(-5.0, 5.0, size=(n_tasks, q_query, 1))
+    y_train = amplitude[:, None] * np.sin(X_train[..., 0] + phase[:, None])
+    y_test = amplitude[:, None] * np.sin(X_test[..., 0] + phase[:, None])
+    return X_train, y_train, X_test, y_test
+
+
+# outside reviewer, 1.1-w4: Re-seeds: creates its own generator np.random.default_rng(0) instead of
+# using the rng argument.
+def _reviewer_1_1_w4(rng, n_tasks, k_shot, q_query):
+    rng = np.random.default_rng(0)  # reproducible!
+    amplitude = rng.uniform(0.1, 5.0, size=n_tasks)
+    phase = rng.uniform(0.0, np.pi, size=n_tasks)
+    x = rng.uniform(-5.0, 5.0, size=(n_tasks, k_shot + q_query, 1))
+    y = amplitude[:, None] * np.sin(x[..., 0] + phase[:, None])
+    return x[:, :k_shot], y[:, :k_shot], x[:, k_shot:], y[:, k_shot:]
+
+
+# outside reviewer, 1.1-w5: Targets keep the feature axis: y has shape (n, k, 1) / (n, q, 1) instead
+# of (n, k) / (n, q).
+def _reviewer_1_1_w5(rng, n_tasks, k_shot, q_query):
+    amplitude = rng.uniform(0.1, 5.0, size=n_tasks)
+    phase = rng.uniform(0.0, np.pi, size=n_tasks)
+    x = rng.uniform(-5.0, 5.0, size=(n_tasks, k_shot + q_query, 1))
+    y = amplitude[:, None, None] * np.sin(x + phase[:, None, None])
+    return x[:, :k_shot], y[:, :k_shot], x[:, k_shot:], y[:, k_shot:]
+
+
+# outside reviewer, 1.1-r1: Inputs drawn as (n, k+q) and given the feature axis afterwards; np.split
+# at k.
+def _reviewer_1_1_r1(rng, n_tasks, k_shot, q_query):
+    a = rng.uniform(0.1, 5.0, n_tasks)
+    phi = rng.uniform(0.0, np.pi, n_tasks)
+    x = rng.uniform(-5.0, 5.0, (n_tasks, k_shot + q_query))
+    y = a[:, None] * np.sin(x + phi[:, None])
+    X_train, X_test = np.split(x[..., None], [k_shot], axis=1)
+    y_train, y_test = np.split(y, [k_shot], axis=1)
+    return X_train, y_train, X_test, y_test
+
+
+# outside reviewer, 1.1-r2: Targets computed task by task in a loop, then stacked; slicing with
+# explicit index ranges.
+def _reviewer_1_1_r2(rng, n_tasks, k_shot, q_query):
+    amplitudes = rng.uniform(low=0.1, high=5.0, size=(n_tasks,))
+    phases = rng.uniform(low=0.0, high=np.pi, size=(n_tasks,))
+    inputs = rng.uniform(low=-5.0, high=5.0, size=(n_tasks, k_shot + q_query, 1))
+    targets = np.stack(
+        [a * np.sin(xs[:, 0] + p) for a, p, xs in zip(amplitudes, phases, inputs)]  # noqa: B905
+    ).reshape(n_tasks, k_shot + q_query)
+    support, query = slice(0, k_shot), slice(k_shot, k_shot + q_query)
+    return inputs[:, support], targets[:, support], inputs[:, query], targets[:, query]
+
+
+# outside reviewer, 1.2-w1: Two separate permutations for X and y (inputs paired with other points'
+# labels).
+def _reviewer_1_2_w1(rng, X, y, k_shot):
+    X = X[rng.permutation(len(X))]
+    y = y[rng.permutation(len(y))]
+    return X[:k_shot], y[:k_shot], X[k_shot:], y[k_shot:]
+
+
+# outside reviewer, 1.2-w2: No shuffle at all: ignores rng and takes the first k points as they
+# come.
+def _reviewer_1_2_w2(rng, X, y, k_shot):
+    return X[:k_shot], y[:k_shot], X[k_shot:], y[k_shot:]
+
+
+# outside reviewer, 1.2-w3: Uses NumPy's global random state np.random.permutation instead of the
+# rng argument.
+def _reviewer_1_2_w3(rng, X, y, k_shot):
+    order = np.random.permutation(len(y))  # noqa: NPY002
+    return X[order[:k_shot]], y[order[:k_shot]], X[order[k_shot:]], y[order[k_shot:]]
+
+
+# outside reviewer, 1.2-w4: Off by one: query set starts at k_shot + 1, so one point is in neither
+# set.
+def _reviewer_1_2_w4(rng, X, y, k_shot):
+    order = rng.permutation(len(y))
+    support, query = order[:k_shot], order[k_shot + 1 :]
+    return X[support], y[support], X[query], y[query]
+
+
+# outside reviewer, 1.2-w5: Shuffles the caller's X and y in place (X[:] = X[order]) and returns
+# views of them.
+def _reviewer_1_2_w5(rng, X, y, k_shot):
+    order = rng.permutation(len(y))
+    X[:] = X[order]
+    y[:] = y[order]
+    return X[:k_shot], y[:k_shot], X[k_shot:], y[k_shot:]
+
+
+# outside reviewer, 1.2-r1: np.arange then rng.shuffle on the index array (same stream as
+# rng.permutation(m)).
+def _reviewer_1_2_r1(rng, X, y, k_shot):
+    idx = np.arange(X.shape[0])
+    rng.shuffle(idx)
+    return X[idx[:k_shot]], y[idx[:k_shot]], X[idx[k_shot:]], y[idx[k_shot:]]
+
+
+# outside reviewer, 1.2-r2: Shuffled copies first (np.take), then split both at k with np.split.
+def _reviewer_1_2_r2(rng, X, y, k_shot):
+    perm = rng.permutation(len(X))
+    Xs, ys = np.take(X, perm, axis=0), np.take(y, perm, axis=0)
+    X_train, X_test = np.split(Xs, [k_shot])
+    y_train, y_test = np.split(ys, [k_shot])
+    return X_train, y_train, X_test, y_test
+
+
+# outside reviewer, 1.2-x1: Extra probe: query set taken as the last k_shot shuffled points (assumes
+# q = k).
+def _reviewer_1_2_x1(rng, X, y, k_shot):
+    order = rng.permutation(len(y))
+    support, query = order[:k_shot], order[-k_shot:]
+    return X[support], y[support], X[query], y[query]
+
+
 WRONG = {
     "sample_sine_batch": [
         (_sine_no_feature_axis, "keep a feature axis of length 1"),
@@ -227,6 +369,20 @@ WRONG = {
         (_sine_two_input_calls, "support and the query inputs in two calls"),
         (_sine_task_by_task, "you drew task by task"),
         (_sine_sorted_inputs, "you sorted each task's inputs"),
+        (
+            _reviewer_1_1_w1,
+            "your phases run from 0.01 to 6.28, not over [0, π]",
+        ),  # outside reviewer, 1.1-w1
+        (_reviewer_1_1_w2, "you drew the phases before the amplitudes"),  # outside reviewer, 1.1-w2
+        (
+            _reviewer_1_1_w3,
+            "you drew the support and the query inputs in two calls",
+        ),  # outside reviewer, 1.1-w3
+        (
+            _reviewer_1_1_w4,
+            "your batches do not change with the generator passed in",
+        ),  # outside reviewer, 1.1-w4
+        (_reviewer_1_1_w5, "targets have no feature axis"),  # outside reviewer, 1.1-w5
     ],
     "split_task": [
         (_split_two_shuffles, "no longer carry their own labels"),
@@ -242,6 +398,30 @@ WRONG = {
         (_split_last_k, "your support set is the last k of the shuffled points"),
         (_split_choice, "you drew the support set with rng.choice"),
         (_split_first_feature, "keep X's feature axis"),
+        (
+            _reviewer_1_2_w1,
+            "some inputs no longer carry their own labels",
+        ),  # outside reviewer, 1.2-w1
+        (
+            _reviewer_1_2_w2,
+            "your support set is the first k points in their stored order",
+        ),  # outside reviewer, 1.2-w2
+        (
+            _reviewer_1_2_w3,
+            "two generators with the same seed gave two different splits",
+        ),  # outside reviewer, 1.2-w3
+        (
+            _reviewer_1_2_w4,
+            "your query set has 5 points instead of m − k = 6",
+        ),  # outside reviewer, 1.2-w4
+        (
+            _reviewer_1_2_w5,
+            "your function changed an input array in place",
+        ),  # outside reviewer, 1.2-w5
+        (
+            _reviewer_1_2_x1,
+            "your query set has 3 points instead of m − k = 6",
+        ),  # outside reviewer, 1.2-x1
     ],
 }
 
@@ -286,28 +466,16 @@ RIGHT = [
     ("split_task", _split_shuffled_indices),
     ("split_task", _split_np_split),
     ("split_task", ex.split_task),
+    ("sample_sine_batch", _reviewer_1_1_r1),  # outside reviewer, 1.1-r1
+    ("sample_sine_batch", _reviewer_1_1_r2),  # outside reviewer, 1.1-r2
+    ("split_task", _reviewer_1_2_r1),  # outside reviewer, 1.2-r1
+    ("split_task", _reviewer_1_2_r2),  # outside reviewer, 1.2-r2
 ]
-WRONG_CASES = [(name, fn, message) for name, answers in WRONG.items() for fn, message in answers]
-
-
-def test_every_check_has_at_least_three_wrong_answers():
-    checks = {n[len("check_") :] for n in ex.__all__ if n.startswith("check_")}
-    assert checks == set(WRONG)
-    assert all(len(answers) >= 3 for answers in WRONG.values())
-
-
-@pytest.mark.parametrize(
-    ("name", "wrong", "message"),
-    WRONG_CASES,
-    ids=[f"{name}-{fn.__name__}" for name, fn, _ in WRONG_CASES],
-)
-def test_check_rejects_a_wrong_answer_with_its_diagnosis(capsys, name, wrong, message):
-    assert_rejected(capsys, getattr(ex, f"check_{name}"), wrong, message)
-
-
-@pytest.mark.parametrize(("name", "right"), RIGHT, ids=[f"{n}-{f.__name__}" for n, f in RIGHT])
-def test_check_accepts_a_correct_alternative(capsys, name, right):
-    assert_accepted(capsys, getattr(ex, f"check_{name}"), right)
+(
+    test_every_check_has_three_wrong_and_two_right_answers,
+    test_check_rejects_a_wrong_answer_with_its_diagnosis,
+    test_check_accepts_a_correct_alternative,
+) = answer_tests(ex, WRONG, RIGHT)
 
 
 def test_every_case_varies_the_arguments_and_catches_the_accidents():

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exercise_testing import assert_accepted, assert_rejected, grad_logistic, verdict
+from exercise_testing import answer_tests, grad_logistic, verdict
 
 import gaml_core as gc
+import gaml_tasks as gt
 from exercises import count_steps, python_loop
 from exercises import nb02 as ex
 
@@ -135,6 +136,315 @@ def _safe(s, n):
     return s / total if total > 0 else np.full(n, 1.0 / n)
 
 
+# --- Answers of an outside reviewer who read only the notebooks: each cell's code as typed ---
+
+
+# Notebook 2's `batch` (its first code cell after the imports), which an answer may read instead
+# of its `tasks` argument, as a learner's cell can.
+family = gt.LogisticTaskFamily.create(
+    np.random.default_rng(1), dim=10, norm=3.0, spread=1.0, disagree_frac=0.25
+)
+batch = family.sample(np.random.default_rng(2), n_tasks=8, k_shot=10, q_query=20)
+
+
+# outside reviewer, 2.1-w1: Sign flipped: returns θ'_i − θ instead of θ − θ'_i.
+def _reviewer_2_1_w1(theta, tasks, alpha, steps=1):
+    X_train, y_train, _, _ = tasks
+    return np.array([gc.adapt(theta, X, y, alpha, steps) - theta for X, y in zip(X_train, y_train)])  # noqa: B905
+
+
+# outside reviewer, 2.1-w2: Ignores steps: always one inner step (gc.adapt's default).
+def _reviewer_2_1_w2(theta, tasks, alpha, steps=1):
+    X_train, y_train, _, _ = tasks
+    return np.array([theta - gc.adapt(theta, X, y, alpha) for X, y in zip(X_train, y_train)])  # noqa: B905
+
+
+# outside reviewer, 2.1-w3: Adapts on the query sets (X_test, y_test) instead of the support sets.
+def _reviewer_2_1_w3(theta, tasks, alpha, steps=1):
+    _, _, X_test, y_test = tasks
+    return np.array([theta - gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_test, y_test)])  # noqa: B905
+
+
+# outside reviewer, 2.1-w4: Uses the notebook's global `batch` instead of the tasks argument.
+def _reviewer_2_1_w4(theta, tasks, alpha, steps=1):
+    adapted = [gc.adapt(theta, X, y, alpha, steps) for X, y in zip(batch.X_train, batch.y_train)]  # noqa: B905
+    return theta - np.array(adapted)
+
+
+# outside reviewer, 2.1-w5: Chains the tasks: each task starts from the previous task's adapted θ
+# (theta overwritten in the loop).
+def _reviewer_2_1_w5(theta, tasks, alpha, steps=1):
+    X_train, y_train, _, _ = tasks
+    rows = []
+    for X, y in zip(X_train, y_train):  # noqa: B905
+        new = gc.adapt(theta, X, y, alpha, steps)
+        rows.append(theta - new)
+        theta = new
+    return np.array(rows)
+
+
+# outside reviewer, 2.1-r1: Reads the updates off gc.meta_step with beta = 0, as the notebook's own
+# cell does.
+def _reviewer_2_1_r1(theta, tasks, alpha, steps=1):
+    _, info = gc.meta_step(
+        theta, tasks, alpha=alpha, beta=0.0, weighting="uniform", inner_steps=steps
+    )
+    return info["updates"]
+
+
+# outside reviewer, 2.1-r2: Vectorised inner loop over all tasks at once with einsum (gradient
+# written out).
+def _reviewer_2_1_r2(theta, tasks, alpha, steps=1):
+    X, y, _, _ = tasks
+    thetas = np.tile(theta, (X.shape[0], 1))
+    for _ in range(steps):
+        p = gc.sigmoid(np.einsum("nkd,nd->nk", X, thetas))
+        thetas = thetas - alpha * np.einsum("nkd,nk->nd", X, p - y) / X.shape[1]
+    return theta[None, :] - thetas
+
+
+# outside reviewer, 2.2-w1: Absolute value on every product: denominator Σ_i Σ_j |g_iᵀg_j| (the
+# chapter's normalisation).
+def _reviewer_2_2_w1(U):
+    n = len(U)
+    scores = np.zeros(n)
+    total = 0.0
+    for i in range(n):
+        for j in range(n):
+            scores[i] += U[i] @ U[j]
+            total += abs(U[i] @ U[j])
+    if total == 0.0:
+        return np.full(n, 1.0 / n)
+    return scores / total
+
+
+# outside reviewer, 2.2-w2: Scale-dependent zero test np.isclose(total, 0): tiny but valid updates
+# get uniform weights.
+def _reviewer_2_2_w2(U):
+    n = len(U)
+    scores = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            scores[i] += U[i] @ U[j]
+    total = 0.0
+    for k in range(n):
+        total += abs(scores[k])
+    if np.isclose(total, 0):
+        return np.full(n, 1.0 / n)
+    return scores / total
+
+
+# outside reviewer, 2.2-w3: Forgets the absolute value in the denominator: divides by Σ_k s_k
+# (signed).
+def _reviewer_2_2_w3(U):
+    n = len(U)
+    scores = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            scores[i] += U[i] @ U[j]
+    total = 0.0
+    for k in range(n):
+        total += scores[k]
+    if total == 0.0:
+        return np.full(n, 1.0 / n)
+    return scores / total
+
+
+# outside reviewer, 2.2-w4: Leaves out the task's agreement with itself (j ≠ i).
+def _reviewer_2_2_w4(U):
+    n = len(U)
+    scores = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                scores[i] += U[i] @ U[j]
+    total = sum(abs(s) for s in scores)
+    if total == 0.0:
+        return np.full(n, 1.0 / n)
+    return scores / total
+
+
+# outside reviewer, 2.2-w5: No fallback for a zero denominator: all-zero updates give NaN weights.
+def _reviewer_2_2_w5(U):
+    n = len(U)
+    scores = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            scores[i] += U[i] @ U[j]
+    total = 0.0
+    for k in range(n):
+        total += abs(scores[k])
+    return scores / total
+
+
+# outside reviewer, 2.2-r1: Pure-Python sums over generator expressions, `if not total` for the zero
+# test.
+def _reviewer_2_2_r1(U):
+    n = len(U)
+    scores = [sum(float(U[i] @ U[j]) for j in range(n)) for i in range(n)]
+    total = sum(abs(s) for s in scores)
+    if not total:
+        return np.ones(n) / n
+    return np.array([s / total for s in scores])
+
+
+# outside reviewer, 2.2-r2: One scalar product at a time, coordinate by coordinate (triple loop),
+# uniform fallback.
+def _reviewer_2_2_r2(U):
+    n, p = U.shape
+    s = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            dot = 0.0
+            for c in range(p):
+                dot += U[i, c] * U[j, c]
+            s[i] += dot
+    denominator = 0.0
+    for k in range(n):
+        denominator += abs(s[k])
+    return np.full(n, 1.0 / n) if denominator == 0 else s / denominator
+
+
+# outside reviewer, 2.3-w1: Sneaky Python loop without the words for/while: map over the rows with a
+# lambda.
+def _reviewer_2_3_w1(U):
+    S = U.sum(axis=0)
+    s = np.array(list(map(lambda u: u @ S, U)))
+    total = np.abs(s).sum()
+    return s / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.3-w2: Wrong axis: sums each update's own coordinates (axis=1) instead of
+# summing over tasks.
+def _reviewer_2_3_w2(U):
+    s = (U * U.sum(axis=1, keepdims=True)).sum(axis=1)
+    total = np.abs(s).sum()
+    return s / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.3-w3: Scale-dependent zero test np.isclose(denominator, 0).
+def _reviewer_2_3_w3(U):
+    s = U @ U.sum(axis=0)
+    total = np.abs(s).sum()
+    return np.full(len(U), 1.0 / len(U)) if np.isclose(total, 0) else s / total
+
+
+# outside reviewer, 2.3-w4: Normalises by the Euclidean norm of the scores (L2) instead of the sum
+# of their absolute values.
+def _reviewer_2_3_w4(U):
+    s = U @ U.sum(axis=0)
+    total = np.linalg.norm(s)
+    return s / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.3-w5: Absolute value on the numerator too: weights come out unsigned.
+def _reviewer_2_3_w5(U):
+    s = np.abs(U @ U.sum(axis=0))
+    return s / s.sum() if s.sum() > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.3-r1: Scores against the mean update (same ratios) and a comment mentioning
+# 'for' / 'before'.
+def _reviewer_2_3_r1(U):
+    # agreement score of every task with the mean update, for all tasks at once
+    # (normalise before returning; the 1/n factor cancels)
+    scores = U @ U.mean(axis=0)
+    total = np.abs(scores).sum()
+    if total == 0:
+        return np.full(U.shape[0], 1 / U.shape[0])
+    return scores / total
+
+
+# outside reviewer, 2.3-r2: einsum for the scores, np.divide with out/where for the zero case.
+def _reviewer_2_3_r2(U):
+    s = np.einsum("ip,p->i", U, U.sum(axis=0))
+    total = np.abs(s).sum()
+    return np.divide(s, total, out=np.full_like(s, 1.0 / len(s)), where=total != 0)
+
+
+# outside reviewer, 2.4-w1: Uses the paper's denominator Σ_k |Σ_j G_kj| instead of Σ_i Σ_j |G_ij|.
+def _reviewer_2_4_w1(U):
+    G = U @ U.T
+    s = G.sum(axis=1)
+    total = np.abs(s).sum()
+    return s / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.4-w2: Absolute value of the total, |Σ_i Σ_j G_ij|, instead of the sum of
+# absolute entries.
+def _reviewer_2_4_w2(U):
+    G = U @ U.T
+    total = np.abs(G.sum())
+    return G.sum(axis=1) / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.4-w3: Drops the diagonal (self-agreement) from numerator and denominator.
+def _reviewer_2_4_w3(U):
+    G = U @ U.T
+    np.fill_diagonal(G, 0.0)
+    total = np.abs(G).sum()
+    return G.sum(axis=1) / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.4-w4: Scale-dependent zero test np.isclose(total, 0).
+def _reviewer_2_4_w4(U):
+    G = U @ U.T
+    total = np.abs(G).sum()
+    if np.isclose(total, 0):
+        return np.full(len(U), 1.0 / len(U))
+    return G.sum(axis=1) / total
+
+
+# outside reviewer, 2.4-w5: Wrong transpose: U.T @ U (a p × p matrix) instead of the n × n Gram
+# matrix U @ U.T.
+def _reviewer_2_4_w5(U):
+    G = U.T @ U
+    total = np.abs(G).sum()
+    return G.sum(axis=1) / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
+# outside reviewer, 2.4-r1: gc.gram_matrix (the engine's Gram matrix), `if not total`.
+def _reviewer_2_4_r1(U):
+    G = gc.gram_matrix(U)
+    total = np.sum(np.abs(G))
+    if not total:
+        return np.ones(len(U)) / len(U)
+    return np.sum(G, axis=1) / total
+
+
+# outside reviewer, 2.4-r2: Numerators in two passes (U @ ΣU), the Gram matrix only for the
+# denominator.
+def _reviewer_2_4_r2(U):
+    scores = U @ U.sum(axis=0)
+    denominator = np.abs(U @ U.T).sum()
+    if denominator == 0:
+        return np.full_like(scores, 1.0 / len(scores))
+    return scores / denominator
+
+
+# outside reviewer, 2.2-x1: Extra probe: loops, returns a plain Python list of floats instead of an
+# array.
+def _reviewer_2_2_x1(U):
+    n = len(U)
+    scores = []
+    for i in range(n):
+        s = 0.0
+        for j in range(n):
+            s += float(U[i] @ U[j])
+        scores.append(s)
+    total = sum(abs(s) for s in scores)
+    return [1.0 / n] * n if total == 0 else [s / total for s in scores]
+
+
+# outside reviewer, 2.3-x1: Extra probe: Python loop hidden in np.apply_along_axis (one call per
+# row).
+def _reviewer_2_3_x1(U):
+    S = U.sum(axis=0)
+    s = np.apply_along_axis(lambda u: u @ S, 1, U)
+    total = np.abs(s).sum()
+    return s / total if total > 0 else np.full(len(U), 1.0 / len(U))
+
+
 WRONG = {
     "update_vectors": [
         (lambda th, t, a, s: adapted(th, t, a, s) - th, "every sign is flipped: g = θ − θ′"),
@@ -157,6 +467,17 @@ WRONG = {
         (lambda th, t, a, s: _updates_written_out(th, t, a, s, sign=-1.0), "you stepped up the"),
         (lambda th, t, a, s: _updates_written_out(th, t, a, s, summed=True), "the sum over the k"),
         (_updates_scaling_inputs, "changed an input array in place"),
+        (_reviewer_2_1_w1, "every sign is flipped: g = θ − θ′"),  # outside reviewer, 2.1-w1
+        (
+            _reviewer_2_1_w2,
+            "right for one inner step, wrong for several",
+        ),  # outside reviewer, 2.1-w2
+        (_reviewer_2_1_w3, "these are the updates of the query sets"),  # outside reviewer, 2.1-w3
+        (
+            _reviewer_2_1_w4,
+            "you used the notebook's `batch`, not the `tasks` argument",
+        ),  # outside reviewer, 2.1-w4
+        (_reviewer_2_1_w5, "and its update is θ'_(i−1) − θ'_i"),  # outside reviewer, 2.1-w5
     ],
     "weights_loops": [
         (_loop_weights_no_abs, "your weights sum to 1, but the paper normalises so that Σ|w| = 1"),
@@ -182,6 +503,20 @@ WRONG = {
         (lambda U: np.abs(U @ U.T).sum(1) / np.abs(U @ U.sum(0)).sum(), "of every product"),
         (lambda U: _safe(U @ U.sum(0) + (U * U).sum(1), len(U)), "you counted j = i twice"),
         (lambda U: _safe(U @ U.sum(0), len(U)) ** 2, "is there an absolute value or a square"),
+        (
+            _reviewer_2_2_w1,
+            "you divided by Σ_i Σ_j |g_iᵀg_j|, the chapter's denominator",
+        ),  # outside reviewer, 2.2-w1
+        (_reviewer_2_2_w2, "a zero test with an absolute tolerance"),  # outside reviewer, 2.2-w2
+        (
+            _reviewer_2_2_w3,
+            "your weights sum to 1, but the paper normalises so that Σ|w| = 1",
+        ),  # outside reviewer, 2.2-w3
+        (_reviewer_2_2_w4, "you left out j = i"),  # outside reviewer, 2.2-w4
+        (
+            _reviewer_2_2_w5,
+            "returned NaN or inf: these updates add up to zero",
+        ),  # outside reviewer, 2.2-w5
     ],
     "weights_vectorised": [
         (_vectorised_with_loop, "still loops in Python: a for/while loop or a comprehension"),
@@ -209,6 +544,24 @@ WRONG = {
         ),
         (lambda U: (U @ U.sum(0)) / np.abs(U @ U.sum(0)).max(), "the largest |s_k|"),
         (lambda U: _safe((U.T @ U).sum(1), len(U)), "U.T @ U is the p × p matrix"),
+        (
+            _reviewer_2_3_w1,
+            "builtin map() goes through the tasks one by one",
+        ),  # outside reviewer, 2.3-w1
+        (
+            _reviewer_2_3_w2,
+            "your scores are (Σ_c g_ic)², each update's own entries summed (over axis 1)",
+        ),  # outside reviewer, 2.3-w2
+        (_reviewer_2_3_w3, "a zero test with an absolute tolerance"),  # outside reviewer, 2.3-w3
+        (_reviewer_2_3_w4, "you divided by the Euclidean length"),  # outside reviewer, 2.3-w4
+        (
+            _reviewer_2_3_w5,
+            "all your weights are ≥ 0: no absolute value in the numerator",
+        ),  # outside reviewer, 2.3-w5
+        (
+            _reviewer_2_3_x1,
+            "np.apply_along_axis loops over the tasks in Python",
+        ),  # outside reviewer, 2.3-x1
     ],
     "weights_chapter": [
         (lambda U: gc.agreement_weights(U), "these are the paper's weights"),
@@ -240,6 +593,17 @@ WRONG = {
             ),
             "a zero test with an absolute tolerance",
         ),
+        (_reviewer_2_4_w1, "these are the paper's weights"),  # outside reviewer, 2.4-w1
+        (_reviewer_2_4_w2, "you divided by |Σ_i Σ_j g_iᵀg_j|"),  # outside reviewer, 2.4-w2
+        (
+            _reviewer_2_4_w3,
+            "you left the diagonal g_iᵀg_i = ‖g_i‖² out of both the row sums and the denominator",
+        ),  # outside reviewer, 2.4-w3
+        (_reviewer_2_4_w4, "a zero test with an absolute tolerance"),  # outside reviewer, 2.4-w4
+        (
+            _reviewer_2_4_w5,
+            "U.T @ U is the p × p matrix of products between parameters",
+        ),  # outside reviewer, 2.4-w5
     ],
 }
 
@@ -325,28 +689,21 @@ RIGHT = [
     ("weights_vectorised", _vectorised_gram),
     ("weights_chapter", _chapter_einsum),
     ("weights_chapter", _chapter_loops),
+    ("update_vectors", _reviewer_2_1_r1),  # outside reviewer, 2.1-r1
+    ("update_vectors", _reviewer_2_1_r2),  # outside reviewer, 2.1-r2
+    ("weights_loops", _reviewer_2_2_r1),  # outside reviewer, 2.2-r1
+    ("weights_loops", _reviewer_2_2_r2),  # outside reviewer, 2.2-r2
+    ("weights_vectorised", _reviewer_2_3_r1),  # outside reviewer, 2.3-r1
+    ("weights_vectorised", _reviewer_2_3_r2),  # outside reviewer, 2.3-r2
+    ("weights_chapter", _reviewer_2_4_r1),  # outside reviewer, 2.4-r1
+    ("weights_chapter", _reviewer_2_4_r2),  # outside reviewer, 2.4-r2
+    ("weights_loops", _reviewer_2_2_x1),  # outside reviewer, 2.2-x1
 ]
-WRONG_CASES = [(name, fn, message) for name, answers in WRONG.items() for fn, message in answers]
-
-
-def test_every_check_has_at_least_three_wrong_answers():
-    checks = {n[len("check_") :] for n in ex.__all__ if n.startswith("check_")}
-    assert checks == set(WRONG)
-    assert all(len(answers) >= 3 for answers in WRONG.values())
-
-
-@pytest.mark.parametrize(
-    ("name", "wrong", "message"),
-    WRONG_CASES,
-    ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(WRONG_CASES)],
-)
-def test_check_rejects_a_wrong_answer_with_its_diagnosis(capsys, name, wrong, message):
-    assert_rejected(capsys, getattr(ex, f"check_{name}"), wrong, message)
-
-
-@pytest.mark.parametrize(("name", "right"), RIGHT, ids=[f"{n}-{f.__name__}" for n, f in RIGHT])
-def test_check_accepts_a_correct_alternative(capsys, name, right):
-    assert_accepted(capsys, getattr(ex, f"check_{name}"), right)
+(
+    test_every_check_has_three_wrong_and_two_right_answers,
+    test_check_rejects_a_wrong_answer_with_its_diagnosis,
+    test_check_accepts_a_correct_alternative,
+) = answer_tests(ex, WRONG, RIGHT)
 
 
 # --- The cases and the loop test ------------------------------------------------------------------

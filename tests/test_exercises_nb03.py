@@ -4,8 +4,7 @@ named beside it (one line, no numbers dumped), and correct alternatives it must 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from exercise_testing import assert_accepted, assert_rejected, grad_logistic
+from exercise_testing import answer_tests, grad_logistic
 
 import gaml_core as gc
 from exercises import nb03 as ex
@@ -190,6 +189,237 @@ def _fixed(fn, position, value):
     return wrong
 
 
+# --- Answers of an outside reviewer who read only the notebooks: each cell's code as typed ---
+
+
+# outside reviewer, 3.1-w1: Updates θ in place (theta -= ...), modifying the caller's array.
+def _reviewer_3_1_w1(theta, X, y, alpha, steps):
+    for _ in range(steps):
+        grad = X.T @ (gc.sigmoid(X @ theta) - y) / len(y)
+        theta -= alpha * grad
+    return theta
+
+
+# outside reviewer, 3.1-w2: Computes the gradient once, before the loop, and reuses it at every
+# step.
+def _reviewer_3_1_w2(theta, X, y, alpha, steps):
+    grad = X.T @ (gc.sigmoid(X @ theta) - y) / len(y)
+    for _ in range(steps):
+        theta = theta - alpha * grad
+    return theta
+
+
+# outside reviewer, 3.1-w3: Gradient not divided by k (sum instead of mean over the support points).
+def _reviewer_3_1_w3(theta, X, y, alpha, steps):
+    for _ in range(steps):
+        theta = theta - alpha * X.T @ (gc.sigmoid(X @ theta) - y)
+    return theta
+
+
+# outside reviewer, 3.1-w4: Off by one: range(1, steps) takes steps − 1 steps.
+def _reviewer_3_1_w4(theta, X, y, alpha, steps):
+    for _ in range(1, steps):
+        theta = theta - alpha * X.T @ (gc.sigmoid(X @ theta) - y) / len(y)
+    return theta
+
+
+# outside reviewer, 3.1-w5: Divides by the number of features d (X.shape[1]) instead of the number
+# of points k.
+def _reviewer_3_1_w5(theta, X, y, alpha, steps):
+    for _ in range(steps):
+        theta = theta - alpha * X.T @ (gc.sigmoid(X @ theta) - y) / X.shape[1]
+    return theta
+
+
+# outside reviewer, 3.1-r1: Works on a copy with in-place updates; gradient as a mean of per-point
+# gradients.
+def _reviewer_3_1_r1(theta, X, y, alpha, steps):
+    theta = np.array(theta, dtype=float, copy=True)
+    for _ in range(steps):
+        residual = gc.sigmoid(X @ theta) - y
+        theta -= alpha * (residual[:, None] * X).mean(axis=0)
+    return theta
+
+
+# outside reviewer, 3.1-r2: while loop with its own sigmoid 1/(1+e^-z) and np.dot.
+def _reviewer_3_1_r2(theta, X, y, alpha, steps):
+    k = X.shape[0]
+    t = 0
+    while t < steps:
+        p = 1.0 / (1.0 + np.exp(-np.dot(X, theta)))
+        theta = theta - alpha * np.dot(X.T, p - y) / k
+        t += 1
+    return theta
+
+
+# outside reviewer, 3.2-w1: Query gradients taken at θ instead of at the adapted θ'_i.
+def _reviewer_3_2_w1(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks
+    adapted = np.array([gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)])  # noqa: B905
+    weights = gc.agreement_weights(theta - adapted)
+    grads = np.array([gc.logistic_grad(theta, X, y) for X, y in zip(X_test, y_test)])  # noqa: B905
+    return theta - beta * weights @ grads
+
+
+# outside reviewer, 3.2-w2: Weights computed from the query gradients instead of from the updates θ
+# − θ'_i.
+def _reviewer_3_2_w2(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks
+    adapted = np.array([gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)])  # noqa: B905
+    grads = np.array([gc.logistic_grad(a, X, y) for a, X, y in zip(adapted, X_test, y_test)])  # noqa: B905
+    return theta - beta * gc.agreement_weights(grads) @ grads
+
+
+# outside reviewer, 3.2-w3: Meta-gradient on the support set at θ'_i instead of the query set.
+def _reviewer_3_2_w3(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks  # noqa: RUF059
+    adapted = np.array([gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)])  # noqa: B905
+    weights = gc.agreement_weights(theta - adapted)
+    grads = np.array([gc.logistic_grad(a, X, y) for a, X, y in zip(adapted, X_train, y_train)])  # noqa: B905
+    return theta - beta * weights @ grads
+
+
+# outside reviewer, 3.2-w4: Forgets the weights: plain first-order MAML average of the query
+# gradients.
+def _reviewer_3_2_w4(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks
+    adapted = [gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)]  # noqa: B905
+    grads = np.array([gc.logistic_grad(a, X, y) for a, X, y in zip(adapted, X_test, y_test)])  # noqa: B905
+    return theta - beta * grads.mean(axis=0)
+
+
+# outside reviewer, 3.2-w5: Ignores steps: adapts with one inner step whatever steps is.
+def _reviewer_3_2_w5(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks
+    adapted = np.array([gc.adapt(theta, X, y, alpha) for X, y in zip(X_train, y_train)])  # noqa: B905
+    weights = gc.agreement_weights(theta - adapted)
+    grads = np.array([gc.logistic_grad(a, X, y) for a, X, y in zip(adapted, X_test, y_test)])  # noqa: B905
+    return theta - beta * weights @ grads
+
+
+# outside reviewer, 3.2-r1: Weights from θ'_i − θ (sign-invariant) and an explicit weighted-sum
+# loop.
+def _reviewer_3_2_r1(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, X_test, y_test = tasks
+    adapted = [gc.adapt(theta, X_train[i], y_train[i], alpha, steps) for i in range(len(X_train))]
+    w = gc.agreement_weights(np.array(adapted) - theta)
+    direction = np.zeros_like(theta)
+    for i, a in enumerate(adapted):
+        direction = direction + w[i] * gc.logistic_grad(a, X_test[i], y_test[i])
+    return theta - beta * direction
+
+
+# outside reviewer, 3.2-r2: Directions from gc.maml_meta_gradient(first_order=True), combined with
+# einsum.
+def _reviewer_3_2_r2(theta, tasks, alpha, beta, steps=1):
+    Xs, ys, Xq, yq = tasks
+    n = len(Xs)
+    updates = np.stack([theta - gc.adapt(theta, Xs[i], ys[i], alpha, steps) for i in range(n)])
+    directions = np.stack(
+        [
+            gc.maml_meta_gradient(theta, Xs[i], ys[i], Xq[i], yq[i], alpha, steps, first_order=True)
+            for i in range(n)
+        ]
+    )
+    return theta - beta * np.einsum("i,ip->p", gc.agreement_weights(updates), directions)
+
+
+# outside reviewer, 3.3-w1: Off by one on the trajectory: factor t uses the Hessian at θ^(t+1)
+# instead of θ^(t).
+def _reviewer_3_3_w1(theta, X, y, Xq, yq, alpha, steps):
+    path = [theta]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * gc.logistic_grad(path[-1], X, y))
+    v = gc.logistic_grad(path[-1], Xq, yq)
+    for t in reversed(range(steps)):
+        s = gc.sigmoid(X @ path[t + 1])
+        v = v - alpha * X.T @ (s * (1 - s) * (X @ v)) / len(y)
+    return v
+
+
+# outside reviewer, 3.3-w2: Applies the factors left to right (t = 0 first) instead of right to
+# left.
+def _reviewer_3_3_w2(theta, X, y, Xq, yq, alpha, steps):
+    path = [theta]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * gc.logistic_grad(path[-1], X, y))
+    v = gc.logistic_grad(path[-1], Xq, yq)
+    for t in range(steps):
+        s = gc.sigmoid(X @ path[t])
+        v = v - alpha * X.T @ (s * (1 - s) * (X @ v)) / len(y)
+    return v
+
+
+# outside reviewer, 3.3-w3: Hessian-vector products on the query set instead of the support set.
+def _reviewer_3_3_w3(theta, X, y, Xq, yq, alpha, steps):
+    path = [theta]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * gc.logistic_grad(path[-1], X, y))
+    v = gc.logistic_grad(path[-1], Xq, yq)
+    for t in reversed(range(steps)):
+        s = gc.sigmoid(Xq @ path[t])
+        v = v - alpha * Xq.T @ (s * (1 - s) * (Xq @ v)) / len(yq)
+    return v
+
+
+# outside reviewer, 3.3-w4: Uses σ instead of σ' = σ(1 − σ) in the Hessian-vector product.
+def _reviewer_3_3_w4(theta, X, y, Xq, yq, alpha, steps):
+    path = [theta]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * gc.logistic_grad(path[-1], X, y))
+    v = gc.logistic_grad(path[-1], Xq, yq)
+    for t in reversed(range(steps)):
+        v = v - alpha * X.T @ (gc.sigmoid(X @ path[t]) * (X @ v)) / len(y)
+    return v
+
+
+# outside reviewer, 3.3-w5: First-order shortcut: returns ∇L_test(θ') with no Hessian factors.
+def _reviewer_3_3_w5(theta, X, y, Xq, yq, alpha, steps):
+    adapted = gc.adapt(theta, X, y, alpha, steps)
+    return gc.logistic_grad(adapted, Xq, yq)
+
+
+# outside reviewer, 3.3-r1: Uses the engine's LogisticModel().hvp for the Hessian-vector products.
+def _reviewer_3_3_r1(theta, X, y, Xq, yq, alpha, steps):
+    model = gc.LogisticModel()
+    points = [np.asarray(theta, dtype=float)]
+    for _ in range(steps):
+        points.append(points[-1] - alpha * gc.logistic_grad(points[-1], X, y))
+    v = gc.logistic_grad(points[-1], Xq, yq)
+    for t in range(steps - 1, -1, -1):
+        v = v - alpha * model.hvp(points[t], X, v)
+    return v
+
+
+# outside reviewer, 3.3-r2: σ' via tanh, einsum products, trajectory stored in an array, the points
+# list reversed.
+def _reviewer_3_3_r2(theta, X, y, Xq, yq, alpha, steps):
+    k = len(y)
+    trajectory = np.empty((steps + 1, len(theta)))
+    trajectory[0] = theta
+    for t in range(steps):
+        z = X @ trajectory[t]
+        trajectory[t + 1] = trajectory[t] - alpha * np.einsum("kd,k->d", X, gc.sigmoid(z) - y) / k
+    v = np.einsum("qd,q->d", Xq, gc.sigmoid(Xq @ trajectory[-1]) - yq) / len(yq)
+    for point in trajectory[:-1][::-1]:
+        curvature = 0.25 * (1.0 - np.tanh(0.5 * (X @ point)) ** 2)
+        v = v - alpha * np.einsum("kd,k->d", X, curvature * (X @ v)) / k
+    return v
+
+
+# outside reviewer, 3.3-x1: Extra probe: Hessian-vector product divided by the query size len(yq)
+# instead of k.
+def _reviewer_3_3_x1(theta, X, y, Xq, yq, alpha, steps):
+    path = [theta]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * gc.logistic_grad(path[-1], X, y))
+    v = gc.logistic_grad(path[-1], Xq, yq)
+    for t in reversed(range(steps)):
+        s = gc.sigmoid(X @ path[t])
+        v = v - alpha * X.T @ (s * (1 - s) * (X @ v)) / len(yq)
+    return v
+
+
 WRONG = {
     "inner_loop_logistic": [
         (_inner_fixed_gradient, "you reuse the first gradient"),
@@ -209,6 +439,14 @@ WRONG = {
         (_inner_wrong_axis, "a mean or sum over the wrong axis"),
         (_inner_path, "you returned the whole path"),
         (_inner_by_ten, "you divided by 10, the k of the notebook's tasks"),
+        (
+            _reviewer_3_1_w1,
+            "your function changed an input array in place",
+        ),  # outside reviewer, 3.1-w1
+        (_reviewer_3_1_w2, "you reuse the first gradient"),  # outside reviewer, 3.1-w2
+        (_reviewer_3_1_w3, "your gradient is k times too large"),  # outside reviewer, 3.1-w3
+        (_reviewer_3_1_w4, "one step too few"),  # outside reviewer, 3.1-w4
+        (_reviewer_3_1_w5, "you divided by d, the number of features"),  # outside reviewer, 3.1-w5
     ],
     "ga_fomaml_step": [
         (lambda *a: _fomaml(*a, uniform=True), "you averaged the meta-gradients"),
@@ -233,6 +471,17 @@ WRONG = {
             lambda th, t, a, b, s: th + (ex.ga_fomaml_step(th, t, a, b, s) - th) / t.n_tasks,
             "you divided by n once more",
         ),
+        (_reviewer_3_2_w1, "your meta-gradients are taken at θ"),  # outside reviewer, 3.2-w1
+        (_reviewer_3_2_w2, "your weights come from the meta-gradients"),  # outside reviewer, 3.2-w2
+        (_reviewer_3_2_w3, "your meta-gradients use the support sets"),  # outside reviewer, 3.2-w3
+        (
+            _reviewer_3_2_w4,
+            "you averaged the meta-gradients (plain first-order MAML)",
+        ),  # outside reviewer, 3.2-w4
+        (
+            _reviewer_3_2_w5,
+            "your θ'_i come from 1 inner step whatever `steps` is",
+        ),  # outside reviewer, 3.2-w5
     ],
     "exact_meta_gradient": [
         (
@@ -254,6 +503,18 @@ WRONG = {
         (lambda *a: _meta(*a, hessian_on="query"), "your Hessians are the query loss's"),
         (_meta_by_d, "divides by d, the number of features"),
         (_fixed(ex.exact_meta_gradient, 5, 1.0), "α = 1, whatever `alpha` is"),
+        (_reviewer_3_3_w1, "your Hessians are one step late"),  # outside reviewer, 3.3-w1
+        (_reviewer_3_3_w2, "right factors, wrong order"),  # outside reviewer, 3.3-w2
+        (_reviewer_3_3_w3, "your Hessians are the query loss's"),  # outside reviewer, 3.3-w3
+        (
+            _reviewer_3_3_w4,
+            "your Hessian-vector product uses σ where σ′ = σ(1 − σ) belongs",
+        ),  # outside reviewer, 3.3-w4
+        (_reviewer_3_3_w5, "that is the first-order meta-gradient"),  # outside reviewer, 3.3-w5
+        (
+            _reviewer_3_3_x1,
+            "your Hessian-vector product divides by the number of query points, len(yq)",
+        ),  # outside reviewer, 3.3-x1
     ],
 }
 
@@ -320,32 +581,18 @@ RIGHT = [
     ("ga_fomaml_step", _fomaml_engine),
     ("exact_meta_gradient", _meta_full_hessians),
     ("exact_meta_gradient", _meta_recursive),
+    ("inner_loop_logistic", _reviewer_3_1_r1),  # outside reviewer, 3.1-r1
+    ("inner_loop_logistic", _reviewer_3_1_r2),  # outside reviewer, 3.1-r2
+    ("ga_fomaml_step", _reviewer_3_2_r1),  # outside reviewer, 3.2-r1
+    ("ga_fomaml_step", _reviewer_3_2_r2),  # outside reviewer, 3.2-r2
+    ("exact_meta_gradient", _reviewer_3_3_r1),  # outside reviewer, 3.3-r1
+    ("exact_meta_gradient", _reviewer_3_3_r2),  # outside reviewer, 3.3-r2
 ]
-WRONG_CASES = [(name, fn, message) for name, answers in WRONG.items() for fn, message in answers]
-
-
-def test_every_check_has_at_least_three_wrong_answers():
-    checks = {n[len("check_") :] for n in ex.__all__ if n.startswith("check_")}
-    assert checks == set(WRONG)
-    assert all(len(answers) >= 3 for answers in WRONG.values())
-    assert {name for name, _ in RIGHT} == checks
-    assert all(sum(n == name for n, _ in RIGHT) >= 2 for name in checks)
-
-
-@pytest.mark.parametrize(
-    ("name", "wrong", "message"),
-    WRONG_CASES,
-    ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(WRONG_CASES)],
-)
-def test_check_rejects_a_wrong_answer_with_its_diagnosis(capsys, name, wrong, message):
-    assert_rejected(capsys, getattr(ex, f"check_{name}"), wrong, message)
-
-
-@pytest.mark.parametrize(
-    ("name", "right"), RIGHT, ids=[f"{n}-{i}" for i, (n, _) in enumerate(RIGHT)]
-)
-def test_check_accepts_a_correct_alternative(capsys, name, right):
-    assert_accepted(capsys, getattr(ex, f"check_{name}"), right)
+(
+    test_every_check_has_three_wrong_and_two_right_answers,
+    test_check_rejects_a_wrong_answer_with_its_diagnosis,
+    test_check_accepts_a_correct_alternative,
+) = answer_tests(ex, WRONG, RIGHT)
 
 
 # --- The cases themselves: nothing a learner could fix in the code is fixed in them -------------

@@ -12,7 +12,7 @@ import matplotlib
 import nbformat
 import numpy as np
 import pytest
-from exercise_testing import assert_accepted, assert_rejected, stub, verdict
+from exercise_testing import answer_tests, stub, verdict
 
 import gaml_core as gc
 from exercises import nb04 as ex
@@ -178,6 +178,161 @@ def ga_reptile_step(theta, tasks, alpha, beta, steps=1):
 """
 
 
+# --- Answers of an outside reviewer who read only the notebooks: each cell's code as typed ---
+
+
+# Notebook 4's ga_reptile_step once exercise 4.1 is done: its Solution block typed into the
+# notebook. The reviewer's 4.2 answers call it as a global, as the notebook's cells do.
+_notebook: dict = {"np": np, "gc": gc}
+exec(solution_source(ex.ga_reptile_step), _notebook)
+ga_reptile_step = _notebook["ga_reptile_step"]
+
+
+# outside reviewer, 4.1-w1: Sign error: θ + β Σ w_i g_i (moves away from the adapted parameters).
+def _reviewer_4_1_w1(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, _, _ = tasks
+    updates = theta - np.array(
+        [gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)]  # noqa: B905
+    )
+    return theta + beta * gc.agreement_weights(updates) @ updates
+
+
+# outside reviewer, 4.1-w2: Plain Reptile: uniform average of the updates, no agreement weights.
+def _reviewer_4_1_w2(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, _, _ = tasks
+    updates = theta - np.array(
+        [gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)]  # noqa: B905
+    )
+    return theta - beta * updates.mean(axis=0)
+
+
+# outside reviewer, 4.1-w3: Adapts on the query sets instead of the support sets.
+def _reviewer_4_1_w3(theta, tasks, alpha, beta, steps=1):
+    _, _, X_test, y_test = tasks
+    updates = theta - np.array(
+        [gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_test, y_test)]  # noqa: B905
+    )
+    return theta - beta * gc.agreement_weights(updates) @ updates
+
+
+# outside reviewer, 4.1-w4: Ignores steps: one inner step always.
+def _reviewer_4_1_w4(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, _, _ = tasks
+    updates = theta - np.array([gc.adapt(theta, X, y, alpha) for X, y in zip(X_train, y_train)])  # noqa: B905
+    return theta - beta * gc.agreement_weights(updates) @ updates
+
+
+# outside reviewer, 4.1-w5: Weights computed from the adapted parameters θ'_i instead of the updates
+# g_i.
+def _reviewer_4_1_w5(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, _, _ = tasks
+    adapted = np.array([gc.adapt(theta, X, y, alpha, steps) for X, y in zip(X_train, y_train)])  # noqa: B905
+    return theta - beta * gc.agreement_weights(adapted) @ (theta - adapted)
+
+
+# outside reviewer, 4.1-r1: Weights and updates from gc.meta_step(beta=0) info, then the notebook's
+# by_hand formula.
+def _reviewer_4_1_r1(theta, tasks, alpha, beta, steps=1):
+    _, info = gc.meta_step(theta, tasks, alpha, 0.0, algorithm="reptile", inner_steps=steps)
+    return theta - beta * info["weights"] @ info["updates"]
+
+
+# outside reviewer, 4.1-r2: θ + β Σ w_i (θ'_i − θ) written with an explicit loop over tasks.
+def _reviewer_4_1_r2(theta, tasks, alpha, beta, steps=1):
+    X_train, y_train, _, _ = tasks
+    adapted = [gc.adapt(theta, X_train[i], y_train[i], alpha, steps) for i in range(len(y_train))]
+    w = gc.agreement_weights(np.array([theta - a for a in adapted]))
+    new = theta.copy()
+    for w_i, a in zip(w, adapted):  # noqa: B905
+        new = new + beta * w_i * (a - theta)
+    return new
+
+
+# outside reviewer, 4.2-w1: Records the loss after the meta-step (θ_{t+1} on the batch it just
+# learned from).
+def _reviewer_4_2_w1(theta, sample, rng, iterations, alpha, beta, steps=1):
+    losses = []
+    for _ in range(iterations):
+        batch = sample(rng)
+        theta = ga_reptile_step(theta, batch, alpha, beta, steps)
+        losses.append(gc.evaluate(theta, batch, alpha, steps)["loss"][-1].mean())
+    return theta, np.array(losses)
+
+
+# outside reviewer, 4.2-w2: Records the query loss before adaptation (row 0) instead of after (row
+# -1).
+def _reviewer_4_2_w2(theta, sample, rng, iterations, alpha, beta, steps=1):
+    losses = []
+    for _ in range(iterations):
+        batch = sample(rng)
+        losses.append(gc.evaluate(theta, batch, alpha, steps)["loss"][0].mean())
+        theta = ga_reptile_step(theta, batch, alpha, beta, steps)
+    return theta, np.array(losses)
+
+
+# outside reviewer, 4.2-w3: Samples one batch before the loop and trains on it every iteration.
+def _reviewer_4_2_w3(theta, sample, rng, iterations, alpha, beta, steps=1):
+    batch = sample(rng)
+    losses = []
+    for _ in range(iterations):
+        losses.append(gc.evaluate(theta, batch, alpha, steps)["loss"][-1].mean())
+        theta = ga_reptile_step(theta, batch, alpha, beta, steps)
+    return theta, np.array(losses)
+
+
+# outside reviewer, 4.2-w4: Re-seeds: samples from a fresh np.random.default_rng(6) (the notebook's
+# seed) instead of rng.
+def _reviewer_4_2_w4(theta, sample, rng, iterations, alpha, beta, steps=1):
+    gen = np.random.default_rng(6)
+    losses = []
+    for _ in range(iterations):
+        batch = sample(gen)
+        losses.append(gc.evaluate(theta, batch, alpha, steps)["loss"][-1].mean())
+        theta = ga_reptile_step(theta, batch, alpha, beta, steps)
+    return theta, np.array(losses)
+
+
+# outside reviewer, 4.2-w5: Forgets to pass steps to ga_reptile_step (meta-steps always use one
+# inner step).
+def _reviewer_4_2_w5(theta, sample, rng, iterations, alpha, beta, steps=1):
+    losses = []
+    for _ in range(iterations):
+        batch = sample(rng)
+        losses.append(gc.evaluate(theta, batch, alpha, steps)["loss"][-1].mean())
+        theta = ga_reptile_step(theta, batch, alpha, beta)
+    return theta, np.array(losses)
+
+
+# outside reviewer, 4.2-r1: Preallocated loss array, row index `steps` of the evaluate output.
+def _reviewer_4_2_r1(theta, sample, rng, iterations, alpha, beta, steps=1):
+    losses = np.empty(iterations)
+    for t in range(iterations):
+        batch = sample(rng)
+        losses[t] = np.mean(gc.evaluate(theta, batch, alpha, steps)["loss"][steps])
+        theta = ga_reptile_step(theta, batch, alpha, beta, steps=steps)
+    return theta, losses
+
+
+# outside reviewer, 4.2-r2: while loop; loss after adaptation computed by hand with gc.adapt and
+# gc.logistic_loss.
+def _reviewer_4_2_r2(theta, sample, rng, iterations, alpha, beta, steps=1):
+    curve = []
+    t = 0
+    while t < iterations:
+        X_train, y_train, X_test, y_test = sample(rng)
+        curve.append(
+            np.mean(
+                [
+                    gc.logistic_loss(gc.adapt(theta, X, y, alpha, steps), Xq, yq)
+                    for X, y, Xq, yq in zip(X_train, y_train, X_test, y_test)  # noqa: B905
+                ]
+            )
+        )
+        theta = ga_reptile_step(theta, (X_train, y_train, X_test, y_test), alpha, beta, steps)
+        t += 1
+    return theta, np.asarray(curve)
+
+
 WRONG = {
     "ga_reptile_step": [
         (lambda *a: _reptile(*a, sign=1.0), "every sign is flipped"),
@@ -202,6 +357,20 @@ WRONG = {
         (_reptile_wrong_axis, "one entry per task"),
         (_reptile_np_average, "np.average(..., weights=w) does that too"),
         (_reptile_fomaml_step, "as GA-FOMAML does (exercise 3.2)"),
+        (
+            _reviewer_4_1_w1,
+            "every sign is flipped: Reptile moves θ towards the adapted θ'_i",
+        ),  # outside reviewer, 4.1-w1
+        (_reviewer_4_1_w2, "you averaged the updates (plain Reptile)"),  # outside reviewer, 4.1-w2
+        (_reviewer_4_1_w3, "you adapted on the query sets"),  # outside reviewer, 4.1-w3
+        (
+            _reviewer_4_1_w4,
+            "your θ'_i come from 1 inner step whatever `steps` is",
+        ),  # outside reviewer, 4.1-w4
+        (
+            _reviewer_4_1_w5,
+            "your weights come from the adapted parameters θ'_i",
+        ),  # outside reviewer, 4.1-w5
     ],
     "train_ga_reptile": [
         (lambda *a: _train(*a, row=0), "before adaptation"),
@@ -243,6 +412,23 @@ WRONG = {
         (_train_per_task_losses, "one number per iteration"),
         (lambda *a: None, "train_ga_reptile returned None"),
         (_train_with_step(STEP_IGNORING_BETA), "does not pass exercise 4.1 yet"),
+        (_reviewer_4_2_w1, "you record the loss after the meta-step"),  # outside reviewer, 4.2-w1
+        (
+            _reviewer_4_2_w2,
+            "your curve is the query loss at θ, before adaptation",
+        ),  # outside reviewer, 4.2-w2
+        (
+            _reviewer_4_2_w3,
+            "you train on the same batch every iteration",
+        ),  # outside reviewer, 4.2-w3
+        (
+            _reviewer_4_2_w4,
+            "your result does not depend on the rng you are given",
+        ),  # outside reviewer, 4.2-w4
+        (
+            _reviewer_4_2_w5,
+            "your meta-steps use 1 inner step whatever `steps` is",
+        ),  # outside reviewer, 4.2-w5
     ],
 }
 
@@ -294,31 +480,16 @@ RIGHT = [
     ("train_ga_reptile", _train_engine_steps),
     ("train_ga_reptile", _train_attributes),
     ("train_ga_reptile", _train_with_step(solution_source(ex.ga_reptile_step))),
+    ("ga_reptile_step", _reviewer_4_1_r1),  # outside reviewer, 4.1-r1
+    ("ga_reptile_step", _reviewer_4_1_r2),  # outside reviewer, 4.1-r2
+    ("train_ga_reptile", _reviewer_4_2_r1),  # outside reviewer, 4.2-r1
+    ("train_ga_reptile", _reviewer_4_2_r2),  # outside reviewer, 4.2-r2
 ]
-WRONG_CASES = [(name, fn, message) for name, answers in WRONG.items() for fn, message in answers]
-
-
-def test_every_check_has_at_least_three_wrong_answers():
-    checks = {n[len("check_") :] for n in ex.__all__ if n.startswith("check_")}
-    assert checks == set(WRONG)
-    assert all(len(answers) >= 3 for answers in WRONG.values())
-    assert all(sum(n == name for n, _ in RIGHT) >= 2 for name in checks)
-
-
-@pytest.mark.parametrize(
-    ("name", "wrong", "message"),
-    WRONG_CASES,
-    ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(WRONG_CASES)],
-)
-def test_check_rejects_a_wrong_answer_with_its_diagnosis(capsys, name, wrong, message):
-    assert_rejected(capsys, getattr(ex, f"check_{name}"), wrong, message)
-
-
-@pytest.mark.parametrize(
-    ("name", "right"), RIGHT, ids=[f"{n}-{i}" for i, (n, _) in enumerate(RIGHT)]
-)
-def test_check_accepts_a_correct_alternative(capsys, name, right):
-    assert_accepted(capsys, getattr(ex, f"check_{name}"), right)
+(
+    test_every_check_has_three_wrong_and_two_right_answers,
+    test_check_rejects_a_wrong_answer_with_its_diagnosis,
+    test_check_accepts_a_correct_alternative,
+) = answer_tests(ex, WRONG, RIGHT)
 
 
 def test_training_with_a_stub_step_says_finish_exercise_4_1_first(capsys):
