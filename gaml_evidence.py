@@ -28,6 +28,7 @@ __all__ = [
     "baseline_table",
     "curve_endpoints_table",
     "difference_range",
+    "fomaml_trace_table",
     "logistic_beta_table",
     "logistic_extremes",
     "logistic_settings",
@@ -35,10 +36,13 @@ __all__ = [
     "logistic_weight_table",
     "magnitude_table",
     "outcome_counts",
+    "output_scale_table",
     "overhead_table",
     "results_markdown",
     "sine_comparison",
+    "sine_grid_heading",
     "sine_grid_table",
+    "sine_intro",
     "sine_relative_table",
     "sine_step_table",
     "sine_tuned",
@@ -291,17 +295,31 @@ def logistic_extremes(results: dict, weighting: str = "agreement") -> dict[str, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _study(results: dict) -> gr.SineStudy:
-    return gr.SineStudy.from_stored(results["meta"]["study"])
+def _study(results: dict, regime: str = "minibatch") -> gr.SineStudy:
+    """The settings of one regime of the sine study, as stored."""
+    return gr.SineStudy.from_stored(results["meta"]["studies"][regime])
+
+
+def _regime_label(regime: str) -> str:
+    """'minibatch regime' / 'k-shot regime'."""
+    return f"{regime} regime"
+
+
+def _training(study: gr.SineStudy) -> str:
+    """'minibatch 10 of 50, 30000 iterations': what one inner step saw, and how long."""
+    return f"{study.inner_data}, {study.iterations} iterations"
 
 
 def _mse_cell(values: Sequence[float], study: gr.SineStudy) -> str:
-    """A sine cell's MSE over seeds, as :meth:`gaml_runs.SineStudy.summary` gives it."""
+    """A sine cell's MSE over seeds, as :meth:`gaml_runs.SineStudy.summary` gives it: mean ± CI,
+    or the median and how many seeds blew up; a median that blew up is not printed."""
     centre, half, blown = study.summary([float(v) for v in values])
     if not blown:
         return _fmt(centre, half)
     if blown == len(values):
         return f"all {blown} blew up"
+    if not math.isfinite(centre):
+        return f"{blown}/{len(values)} blew up, the median too"
     return f"median {centre:.3f}, {blown}/{len(values)} blew up"
 
 
@@ -311,19 +329,22 @@ def _blew_up(runs: Sequence[dict], metric: str, study: gr.SineStudy) -> bool:
 
 def sine_tuned(results: dict) -> tuple[dict[tuple, float], list[dict]]:
     """Each sine method's β0 chosen on the validation tasks (lowest mean MSE after 5 steps,
-    no diverged seed), and the test-task records of every method at its own β0."""
+    no diverged seed), keyed (regime, algorithm, weighting), and the test-task records of every
+    method at its own β0."""
     records = results["records"]
     betas = gr.tuned_sine_betas(records)
-    chosen = [r for r in records if betas.get((r["algorithm"], r["weighting"])) == r["beta0"]]
+    chosen = [r for r in records if betas.get(_method(r)) == r["beta0"]]
     return betas, chosen
 
 
-def sine_comparison(results: dict, algorithm: str, weighting: str, metric: str = "mse_5") -> dict:
-    """``weighting`` − uniform for one algorithm, each at its own tuned β0 (test tasks, paired
-    over seeds): mean, ci, n, the uniform mean, the relative change with its CI, and the count
-    of seeds where the weighting did better."""
+def sine_comparison(
+    results: dict, regime: str, algorithm: str, weighting: str, metric: str = "mse_5"
+) -> dict:
+    """``weighting`` − uniform for one algorithm in one regime, each at its own tuned β0 (test
+    tasks, paired over seeds): mean, ci, n, the uniform mean, the relative change with its CI,
+    and the count of seeds where the weighting did better."""
     _, chosen = sine_tuned(results)
-    mine = [r for r in chosen if r["algorithm"] == algorithm]
+    mine = [r for r in chosen if (r["regime"], r["algorithm"]) == (regime, algorithm)]
     diff = gs.paired_difference(mine, ("algorithm",), metric, weighting)[0]
     base = gs.mean_ci(r[metric] for r in mine if r["weighting"] == "uniform")[0]
     by_seed: dict[int, dict[str, float]] = {}
@@ -335,28 +356,40 @@ def sine_comparison(results: dict, algorithm: str, weighting: str, metric: str =
             "better": better, "seeds": len(by_seed)}  # fmt: skip
 
 
+def _method(record: dict) -> tuple[str, str, str]:
+    """(regime, algorithm, weighting) of a sine record."""
+    return record["regime"], record["algorithm"], record["weighting"]
+
+
+def _compared(betas: dict[tuple, float]) -> list[tuple[str, str, str]]:
+    """The tuned methods of the groups that are compared (:data:`gaml_runs.SINE_COMPARED`)."""
+    return [key for key in betas if key[:2] in gr.SINE_COMPARED]
+
+
 def sine_tuned_table(results: dict) -> str:
-    """Markdown: every method at its own tuned β0, MSE on the test tasks after 5, 10 and 32
-    steps (mean ± 95% CI over seeds), the paired difference to uniform and the paper."""
+    """Markdown: every compared method at its own tuned β0, in the regime it trains in, MSE on
+    the test tasks after 5, 10 and 32 steps (mean ± 95% CI over seeds), the paired difference to
+    uniform and the paper."""
     betas, chosen = sine_tuned(results)
-    steps = results["meta"]["study"]["eval_steps"]
+    steps = _study(results).eval_steps
     lines = [
-        "| method | tuned β0 | " + " | ".join(f"MSE after {t} steps" for t in steps)
+        "| method | trained on (inner step) | tuned β0 | "
+        + " | ".join(f"MSE after {t} steps" for t in steps)
         + " | − uniform after 5 steps (paired) | seeds better than uniform | paper |",
-        "|---|---|" + "---|" * len(steps) + "---|---|---|",
+        "|---|---|---|" + "---|" * len(steps) + "---|---|---|",
     ]  # fmt: skip
-    for (alg, w), beta in betas.items():
-        runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
-        study = _study(results)
+    for regime, alg, w in _compared(betas):
+        beta, study = betas[(regime, alg, w)], _study(results, regime)
+        runs = [r for r in chosen if _method(r) == (regime, alg, w)]
         cells = [_mse_cell([r[f"mse_{t}"] for r in runs], study) for t in steps]
         diff, better = "—", "—"
-        base = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, "uniform")]
+        base = [r for r in chosen if _method(r) == (regime, alg, "uniform")]
         if w != "uniform" and base and not _blew_up(runs + base, "mse_5", study):
-            c = sine_comparison(results, alg, w)
+            c = sine_comparison(results, regime, alg, w)
             diff, better = _fmt_signed(c["mean"], c["ci"]), f"{c['better']} of {c['seeds']}"
         paper = gr.PAPER_SINE_MSE.get((alg, w))
         lines.append(
-            f"| {method_label(alg, w)} | {beta:g} | " + " | ".join(cells)
+            f"| {method_label(alg, w)} | {_training(study)} | {beta:g} | " + " | ".join(cells)
             + f" | {diff} | {better} | {'—' if paper is None else f'{paper:.2f}'} |"
         )  # fmt: skip
     return "\n".join(lines)
@@ -372,19 +405,19 @@ def sine_relative_table(results: dict) -> str:
         "relative to uniform | 95% CI of the relative change |",
         "|---|---|---|---|",
     ]
-    betas, _ = sine_tuned(results)
-    for alg in gr.SINE_ALGORITHMS:
-        _, chosen = sine_tuned(results)
-        pair = [r for r in chosen if r["algorithm"] == alg and r["weighting"] != "cosine"]
-        if {(alg, "uniform"), (alg, "agreement")} <= betas.keys() and not _blew_up(
-            pair, "mse_5", _study(results)
+    betas, chosen = sine_tuned(results)
+    for regime, alg in gr.SINE_COMPARED:
+        pair = [r for r in chosen if (r["regime"], r["algorithm"]) == (regime, alg)
+                and r["weighting"] != "cosine"]  # fmt: skip
+        if {(regime, alg, "uniform"), (regime, alg, "agreement")} <= betas.keys() and not _blew_up(
+            pair, "mse_5", _study(results, regime)
         ):
-            c = sine_comparison(results, alg, "agreement")
+            c = sine_comparison(results, regime, alg, "agreement")
             lo, hi = c["relative_ci"]
             lines.append(
-                f"| ours: {method_label(alg, 'agreement')} vs {method_label(alg, 'uniform')} | "
-                f"{_fmt_signed(c['mean'], c['ci'])} | {100 * c['relative']:+.1f}% | "
-                f"{100 * lo:+.1f}% to {100 * hi:+.1f}% |"
+                f"| ours: {method_label(alg, 'agreement')} vs {method_label(alg, 'uniform')} "
+                f"({_regime_label(regime)}) | {_fmt_signed(c['mean'], c['ci'])} | "
+                f"{100 * c['relative']:+.1f}% | {100 * lo:+.1f}% to {100 * hi:+.1f}% |"
             )
     paper_u = gr.PAPER_SINE_MSE[("reptile", "uniform")]
     paper_a = gr.PAPER_SINE_MSE[("reptile", "agreement")]
@@ -397,17 +430,20 @@ def sine_relative_table(results: dict) -> str:
 
 
 def sine_step_table(results: dict) -> str:
-    """Markdown: each method's tuned β0, its mean Σ_i w_i over training and the product, the
-    effective initial step (uniform: Σ_i w_i = 1; GA's signed weights sum to less)."""
+    """Markdown: each compared method's tuned β0, its mean Σ_i w_i over training and the
+    product, the effective initial step (uniform: Σ_i w_i = 1; GA's signed weights sum to
+    less)."""
     betas, chosen = sine_tuned(results)
     lines = [
-        "| method | tuned β0 | mean Σ_i w_i during training | effective β0 · Σ_i w_i |",
-        "|---|---|---|---|",
+        "| method | regime | tuned β0 | mean Σ_i w_i during training | effective β0 · Σ_i w_i |",
+        "|---|---|---|---|---|",
     ]
-    for (alg, w), beta in betas.items():
-        runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
+    for key in _compared(betas):
+        (regime, alg, w), beta = key, betas[key]
+        runs = [r for r in chosen if _method(r) == key]
         total = gs.mean_ci(r["mean_weight_sum"] for r in runs)[0]
-        lines.append(f"| {method_label(alg, w)} | {beta:g} | {total:.3f} | {beta * total:.3g} |")
+        lines.append(f"| {method_label(alg, w)} | {regime} | {beta:g} | {total:.3f} | "
+                     f"{beta * total:.3g} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -432,11 +468,14 @@ def logistic_beta_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def sine_grid_table(results: dict, algorithm: str) -> str:
-    """Markdown: every β0 of the grid for one algorithm: each weighting's test MSE after 5 steps
-    (mean ± 95% CI, or the median where seeds blew up), the paired differences to uniform at the
-    same β0 (where no seed of either blew up) and the seeds where the weighting did better."""
-    records = [r for r in results["records"] if r["algorithm"] == algorithm]
+def sine_grid_table(results: dict, algorithm: str, regime: str = "minibatch") -> str:
+    """Markdown: every β0 of the grid for one algorithm in one regime: each weighting's test MSE
+    after 5 steps (mean ± 95% CI, or the median where seeds blew up), the paired differences to
+    uniform at the same β0 (where no seed of either blew up) and the seeds where the weighting
+    did better."""
+    records = [r for r in results["records"]
+               if (r["regime"], r["algorithm"]) == (regime, algorithm)]  # fmt: skip
+    study = _study(results, regime)
     weightings = [w for w in gr.SINE_WEIGHTINGS if any(r["weighting"] == w for r in records)]
     others = [w for w in weightings if w != "uniform"]
     header = [STYLE[w].short for w in weightings]
@@ -444,10 +483,8 @@ def sine_grid_table(results: dict, algorithm: str) -> str:
     lines = ["| β0 | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
     for beta in sorted({r["beta0"] for r in records}):
         at = [r for r in records if r["beta0"] == beta]
-        cells = []
-        study = _study(results)
-        for w in weightings:
-            cells.append(_mse_cell([r["mse_5"] for r in at if r["weighting"] == w], study))
+        cells = [_mse_cell([r["mse_5"] for r in at if r["weighting"] == w], study)
+                 for w in weightings]  # fmt: skip
         for w in others:
             pair = [r for r in at if r["weighting"] in (w, "uniform")]
             if _blew_up(pair, "mse_5", study):
@@ -461,6 +498,56 @@ def sine_grid_table(results: dict, algorithm: str) -> str:
             cells.append(f"{_fmt_signed(diff[0]['mean'], diff[0]['ci'])} ({better})"
                          if diff and diff[0]["n"] > 1 else "—")  # fmt: skip
         lines.append(f"| {beta:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def fomaml_trace_table(
+    results: dict, iterations: Sequence[int] = (0, 250, 500, 750, 1000, 1500, 2000)
+) -> str:
+    """Markdown: the instrument readings of :func:`gaml_runs.trace_fomaml` (seed 0 of each traced
+    FOMAML cell) at a few meta-iterations: query MSE at θ before and after the inner loop, the
+    cosine between FOMAML's and the exact meta-gradient and the ratio of their lengths, α·λ of
+    the first inner batch's Hessian (median over the probe tasks; stable SGD needs 0 < αλ < 2),
+    ‖W3‖, the length of the output weights, and how fast a descent step along each meta-gradient
+    changes it (positive: W3 grows); and the iteration at which seed 0 blew up."""
+    lines = [
+        "| regime, β0 | iteration | MSE before inner loop | MSE after | cos(FOMAML, exact) | "
+        "‖exact‖ / ‖FOMAML‖ | α·λ | ‖W3‖ | ‖W3‖ per unit step: FOMAML, exact |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for tr in results["records"]:
+        name = f"{tr['regime']}, {tr['beta0']:g}"
+        for it in iterations:
+            if it not in tr["iteration"]:
+                continue
+            i = tr["iteration"].index(it)
+            lines.append(
+                f"| {name} | {it} | {tr['loss_before'][i]:.3g} | {tr['loss_after'][i]:.3g} | "
+                f"{tr['cos_fo_exact'][i]:.2f} | {tr['norm_exact'][i] / tr['norm_fo'][i]:.2g} | "
+                f"{tr['alpha_lambda'][i]:.2g} | {tr['norm_W3'][i]:.2g} | "
+                f"{tr['w3_push_fo'][i]:+.2g}, {tr['w3_push_exact'][i]:+.2g} |"
+            )
+        if (blown := tr["blowup_iteration"][tr["seed"]]) >= 0:
+            lines.append(f"| {name} | {blown} | blew up: ‖θ‖ > 1000 | | | | | | |")
+    return "\n".join(lines)
+
+
+def output_scale_table(results: dict) -> str:
+    """Markdown: the output-scale scan of each trace (:func:`gaml_runs.trace_fomaml`): query MSE
+    after the inner loop with the output weights W3 scaled by each factor, at one iteration."""
+    traced = [tr for tr in results["records"] if "scan_factors" in tr]
+    if not traced:
+        return ""
+    factors = traced[0]["scan_factors"]
+    lines = [
+        "| regime, β0 (iteration) | " + " | ".join(f"W3 × {c:g}" for c in factors) + " |",
+        "|---|" + "---|" * len(factors),
+    ]
+    for tr in traced:
+        cells = [f"{b:.3g} → {a:.3g}" for b, a in zip(tr["scan_before"], tr["scan_after"],
+                                                      strict=True)]  # fmt: skip
+        lines.append(f"| {tr['regime']}, {tr['beta0']:g} ({tr['scan_at']}) | "
+                     + " | ".join(cells) + " |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -502,29 +589,52 @@ def _section(*paragraphs: str) -> list[str]:
     return [line for paragraph in paragraphs for line in (paragraph, "")]
 
 
+def sine_intro(results: dict) -> str:
+    """The sentence above the tuned sine table: tasks, network, both regimes, tuning, scoring."""
+    studies = {regime: _study(results, regime) for regime in results["meta"]["studies"]}
+    mini = studies.get("minibatch", next(iter(studies.values())))
+    trained = []
+    for regime, alg in gr.SINE_COMPARED:
+        if regime in studies and any(a == alg for a in studies[regime].betas):
+            st = studies[regime]
+            if st.batch_size:
+                how = (f"a fresh block of {st.batch_size} of a task's {st.support} points per "
+                       "inner step (Nichol et al.)")  # fmt: skip
+            else:
+                how = f"the same {st.support} points at every inner step (the paper's k-shot)"
+            trained.append(f"{STYLE[alg].name} on {how}, {st.iterations} meta-iterations")
+    return (
+        f"**Sine regression** (the paper's tasks, 1 → {mini.hidden} → {mini.hidden} → 1 "
+        f"{mini.activation} net, {mini.inner_steps} inner steps of α = {mini.alpha:g}, β "
+        f"annealed linearly from β0 to 0; trained: {'; '.join(trained)}; each method's β0 "
+        f"chosen on {mini.val_tasks} validation tasks, MSE on {mini.test_tasks} test tasks after "
+        f"adapting on k = {mini.k_shot} points, mean ± 95% CI over {mini.seeds} seeds; "
+        f"predicting 0 scores {mini.zero_predictor_mse():.2f}; a seed *blew up* when it does "
+        "worse than that):"
+    )
+
+
+def sine_grid_heading(results: dict, regime: str, algorithm: str) -> str:
+    """The sentence above one group's grid table."""
+    name = f"{STYLE[algorithm].name} ({_regime_label(regime)}"
+    if (regime, algorithm) not in gr.SINE_COMPARED:
+        name += ", where it diverges; not compared"
+    return (f"{name}), every β0 of the grid (test MSE after 5 steps; paired differences at the "
+            "same β0, seeds better in brackets):")  # fmt: skip
+
+
 def results_markdown(results: dict[str, dict]) -> str:
     """The results section the script writes to README.md and results/summary.md."""
     parts = []
     if "sine" in results:
-        study = results["sine"]["meta"]["study"]
-        zero = gr.SineStudy.from_stored(study).zero_predictor_mse()
-        parts += _section(
-            f"**Sine regression** (the paper's tasks, 1 → 64 → 64 → 1 tanh net, k = 10, "
-            f"{study['inner_steps']} inner steps of α = {study['alpha']:g}; "
-            f"{study['iterations']} meta-iterations, β annealed linearly from β0 to 0; each "
-            f"method's β0 chosen on {study['val_tasks']} validation tasks, MSE on "
-            f"{study['test_tasks']} test tasks, mean ± 95% CI over {study['seeds']} seeds; "
-            f"predicting 0 scores {zero:.2f}):",
-            sine_tuned_table(results["sine"]),
-            "The paper's claim in relative terms (paired over seeds):",
-            sine_relative_table(results["sine"]),
-        )
-        for alg in gr.SINE_ALGORITHMS:
-            parts += _section(
-                f"{STYLE[alg].name}, every β0 of the grid (test MSE after 5 steps; paired "
-                "differences at the same β0, seeds better in brackets):",
-                sine_grid_table(results["sine"], alg),
-            )
+        sine = results["sine"]
+        parts += _section(sine_intro(sine), sine_tuned_table(sine),
+                          "The paper's claim in relative terms (paired over seeds):",
+                          sine_relative_table(sine))  # fmt: skip
+        for regime, alg in gr.SINE_GROUPS:
+            if any((r["regime"], r["algorithm"]) == (regime, alg) for r in sine["records"]):
+                parts += _section(sine_grid_heading(sine, regime, alg),
+                                  sine_grid_table(sine, alg, regime))  # fmt: skip
     if "logistic" in results:
         meta = results["logistic"]["meta"]
         parts += _section(

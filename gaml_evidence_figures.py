@@ -29,6 +29,7 @@ from gaml_plots import STYLE, method_label
 
 __all__ = [
     "EVIDENCE_FIGURES",
+    "plot_fomaml_trace",
     "plot_logistic_accuracy",
     "plot_logistic_gain",
     "plot_logistic_weights",
@@ -256,28 +257,40 @@ def plot_weight_curves(results: dict, fraction: float = 0.25, algorithm: str = "
 # ---------------------------------------------------------------------------------------------
 
 
+def _sine_study(results: dict, regime: str) -> gr.SineStudy:
+    return gr.SineStudy.from_stored(results["meta"]["studies"][regime])
+
+
+def _sine_method(record: dict) -> tuple[str, str, str]:
+    return record["regime"], record["algorithm"], record["weighting"]
+
+
 def plot_sine_beta_sweep(results: dict) -> Figure:
-    """Test MSE after 5 steps against the initial meta-step β0, per algorithm and weighting.
+    """Test MSE after 5 steps against the initial meta-step β0, one panel per algorithm and
+    training regime (:data:`gaml_runs.SINE_GROUPS`), one line per weighting.
 
     Filled markers: mean ± 95% CI over seeds; open markers: the median, where some seeds blew up
-    (worse than predicting 0); crosses at the top: every seed blew up. Rings mark each method's
-    β0 chosen on the validation tasks; the paper's two Reptile numbers are black lines.
+    (worse than predicting 0); crosses at the top: every seed blew up, or so many that the median
+    did. Rings mark each method's β0 chosen on the validation tasks; the paper's two Reptile
+    numbers are black lines.
     """
     records = results["records"]
     tuned = gr.tuned_sine_betas(records)
-    study = gr.SineStudy.from_stored(results["meta"]["study"])
+    groups = [g for g in gr.SINE_GROUPS if any(_sine_method(r)[:2] == g for r in records)]
     weightings = [w for w in gr.SINE_WEIGHTINGS if any(r["weighting"] == w for r in records)]
-    fig, axes = plt.subplots(1, 2, figsize=(12.0, 6.0), sharey=True)
+    fig, axes = plt.subplots(1, len(groups), figsize=(5.0 * len(groups), 6.2), sharey=True,
+                             squeeze=False)  # fmt: skip
     top = 8.0
-    for ax, alg in zip(axes, gr.SINE_ALGORITHMS, strict=True):
-        mine = [r for r in records if r["algorithm"] == alg]
+    for ax, (regime, alg) in zip(axes[0], groups, strict=True):
+        study = _sine_study(results, regime)
+        mine = [r for r in records if _sine_method(r)[:2] == (regime, alg)]
         grid = sorted({r["beta0"] for r in mine})
         for j, w in enumerate(weightings):
             shift = 1.08 ** (j - (len(weightings) - 1) / 2)  # side by side on the log axis
             cell = {b: [r["mse_5"] for r in mine if (r["weighting"], r["beta0"]) == (w, b)]
                     for b in grid}  # fmt: skip
-            stats = {b: study.summary(values) for b, values in cell.items()}
-            some = [b for b in grid if stats[b][2] < study.seeds]
+            stats = {b: study.summary(values) for b, values in cell.items() if values}
+            some = [b for b in stats if math.isfinite(stats[b][0])]
             ax.plot([b * shift for b in some], [stats[b][0] for b in some], color=STYLE[w].color,
                     linestyle=STYLE[w].linestyle, linewidth=1.2)  # fmt: skip
             good = [b for b in some if stats[b][2] == 0]
@@ -289,11 +302,11 @@ def plot_sine_beta_sweep(results: dict) -> Figure:
             ax.plot([b * shift for b in part], [stats[b][0] for b in part], linestyle="none",
                     marker=STYLE[w].marker, markerfacecolor="white", markersize=8,
                     markeredgecolor=STYLE[w].color, markeredgewidth=1.5)  # fmt: skip
-            gone = [b * shift for b in grid if stats[b][2] == study.seeds]
+            gone = [b * shift for b in stats if not math.isfinite(stats[b][0])]
             ax.plot(gone, [0.8 * top] * len(gone), linestyle="none", marker="x", markersize=10,
                     markeredgewidth=2, color=STYLE[w].color)  # fmt: skip
-            if (alg, w) in tuned:
-                b = tuned[(alg, w)]
+            b = tuned.get((regime, alg, w))
+            if b is not None and math.isfinite(stats[b][0]):
                 ax.plot(b * shift, stats[b][0], marker="o", markersize=16, markerfacecolor="none",
                         markeredgecolor=STYLE[w].color, markeredgewidth=2,
                         linestyle="none")  # fmt: skip
@@ -303,7 +316,7 @@ def plot_sine_beta_sweep(results: dict) -> Figure:
                 ax.axhline(paper, color="black", linestyle=ls, linewidth=1.2,
                            label=f"paper: {method_label('reptile', w)} {paper:.2f}")  # fmt: skip
         for marker, face, text in (("o", "white", "median: some seeds blew up"),
-                                   ("x", "black", "every seed blew up"),
+                                   ("x", "black", "all seeds, or the median, blew up"),
                                    ("o", "none", "β0 chosen on validation tasks")):  # fmt: skip
             ax.plot([], [], linestyle="none", marker=marker, color="black", markerfacecolor=face,
                     markersize=12 if face == "none" else 8, label=text)  # fmt: skip
@@ -312,11 +325,11 @@ def plot_sine_beta_sweep(results: dict) -> Figure:
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0.01, top)
         _plain_log_axis(ax)
+        title = f"{STYLE[alg].name}, {regime} regime\n({study.inner_data} per inner step)"
         gp.label_axes(ax, "initial meta-step β0 (log scale; annealed linearly to 0)",
-                      "test MSE after 5 steps (log scale)",
-                      f"{STYLE[alg].name}: error against the meta-step (± 95% CI)",
-                      loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2,
-                      fontsize=8)  # fmt: skip
+                      "test MSE after 5 steps (log scale)", title, loc="upper center",
+                      bbox_to_anchor=(0.5, -0.15), ncol=1, fontsize=8)  # fmt: skip
+    fig.suptitle("Sine regression: error against the meta-step, per method (± 95% CI over seeds)")
     fig.tight_layout()
     return fig
 
@@ -326,23 +339,23 @@ def plot_sine_tuned(results: dict) -> Figure:
     open markers: the median where seeds blew up). Right: the paired differences to uniform at
     5 steps, one dot per seed, with the mean ± 95% CI, for the methods where no seed blew up."""
     records = results["records"]
-    tuned = gr.tuned_sine_betas(records)
-    study = gr.SineStudy.from_stored(results["meta"]["study"])
-    chosen = [r for r in records if tuned.get((r["algorithm"], r["weighting"])) == r["beta0"]]
-    steps = results["meta"]["study"]["eval_steps"]
+    tuned = {k: b for k, b in gr.tuned_sine_betas(records).items() if k[:2] in gr.SINE_COMPARED}
+    chosen = [r for r in records if tuned.get(_sine_method(r)) == r["beta0"]]
+    study = _sine_study(results, "minibatch")  # the evaluation is the same in every regime
+    steps = study.eval_steps
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.0, 5.8))
     methods = list(tuned)
     x = np.arange(len(steps), dtype=float)
-    for k, (alg, w) in enumerate(methods):
-        runs = [r for r in chosen if (r["algorithm"], r["weighting"]) == (alg, w)]
+    for k, (regime, alg, w) in enumerate(methods):
+        runs = [r for r in chosen if _sine_method(r) == (regime, alg, w)]
         stats = [study.summary([r[f"mse_{t}"] for r in runs]) for t in steps]
         xs = x + 0.06 * (k - (len(methods) - 1) / 2)
-        label = f"{method_label(alg, w)}, β0 = {tuned[(alg, w)]:g}"
+        label = f"{method_label(alg, w)} ({regime}), β0 = {tuned[(regime, alg, w)]:g}"
         ax.errorbar(xs, [c for c, _, _ in stats], yerr=[h for _, h, _ in stats], capsize=3,
                     color=STYLE[w].color, linestyle=STYLE[alg].linestyle,
                     marker=STYLE[alg].marker, markeredgecolor="black", markeredgewidth=0.5,
                     label=label)  # fmt: skip
-        part = [i for i, (_, _, bad) in enumerate(stats) if bad]
+        part = [i for i, (_, _, bad) in enumerate(stats) if bad and math.isfinite(stats[i][0])]
         ax.plot(xs[part], [stats[i][0] for i in part], linestyle="none", markersize=9,
                 marker=STYLE[alg].marker, markerfacecolor="white",
                 markeredgecolor=STYLE[w].color)  # fmt: skip
@@ -353,12 +366,12 @@ def plot_sine_tuned(results: dict) -> Figure:
                   "Each method at its tuned β0 (± 95% CI; open: median, seeds blew up)",
                   loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2,
                   fontsize=8)  # fmt: skip
-    pairs = [(alg, w) for alg, w in methods if w != "uniform" and (alg, "uniform") in tuned]
+    pairs = [(g, a, w) for g, a, w in methods if w != "uniform" and (g, a, "uniform") in tuned]
     shown = []
-    for alg, w in pairs:
+    for regime, alg, w in pairs:
         per_seed: dict[int, dict[str, float]] = {}
         for r in chosen:
-            if r["algorithm"] == alg and r["weighting"] in (w, "uniform"):
+            if _sine_method(r)[:2] == (regime, alg) and r["weighting"] in (w, "uniform"):
                 per_seed.setdefault(r["seed"], {})[r["weighting"]] = r["mse_5"]
         if all(study.learned(v) for p in per_seed.values() for v in p.values()):
             shown.append(((alg, w), [p[w] - p["uniform"] for p in per_seed.values()]))
@@ -385,6 +398,73 @@ def plot_sine_tuned(results: dict) -> Figure:
                   loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2,
                   fontsize=8)  # fmt: skip
     fig.tight_layout()
+    return fig
+
+
+TRACE_COLORS = {("minibatch", 0.03): gp.DISSENT, ("minibatch", 0.1): gp.CHAPTER,
+                ("k-shot", 0.1): gp.AGREE}  # fmt: skip
+
+
+def plot_fomaml_trace(results: dict) -> Figure:
+    """Why FOMAML diverges in the minibatch regime (:func:`gaml_runs.trace_fomaml`): for seed 0
+    of each traced cell, over the first meta-iterations, (a) the query MSE at θ before and after
+    the 5 inner steps, (b) how fast a descent step along FOMAML's and along the exact
+    meta-gradient changes ‖W3‖, the output scale, (c) the cosine between the two meta-gradients,
+    (d) α·|λ| of the first inner batch's Hessian at θ, where 2 is the stability limit of an SGD
+    step. One legend below the panels names the runs."""
+    fig, grid = plt.subplots(2, 2, figsize=(13.0, 9.6))
+    axes = grid.ravel()
+    zero = gr.SineStudy().zero_predictor_mse()
+    handles = []
+    for k, tr in enumerate(results["records"]):
+        color = TRACE_COLORS.get((tr["regime"], tr["beta0"]), f"C{k}")
+        blown = tr["blowup_iteration"][tr["seed"]]
+        end = (f"; blew up at iteration {blown}" if blown >= 0
+               else f"; stable for all {tr['iteration'][-1]} iterations")  # fmt: skip
+        label = f"{tr['regime']} regime ({tr['inner_data']}), β0 = {tr['beta0']:g}{end}"
+        it = np.asarray(tr["iteration"])
+        (line,) = axes[0].plot(it, tr["loss_after"], color=color, linestyle="-", label=label)
+        axes[0].plot(it, tr["loss_before"], color=color, linestyle="--", label="_before")
+        axes[1].plot(it, tr["w3_push_exact"], color=color, linestyle="-", label="_exact")
+        axes[1].plot(it, tr["w3_push_fo"], color=color, linestyle="--", marker=".",
+                     label="_fomaml")  # fmt: skip
+        axes[2].plot(it, tr["cos_fo_exact"], color=color, marker=".", label="_run")
+        axes[3].plot(it, tr["alpha_abs_lambda"], color=color, label="_run")
+        handles.append(line)
+    black = {"color": "black", "linewidth": 1.0}
+    handles += [
+        plt.Line2D([], [], linestyle="-", label="(a) after the 5 inner steps; (b) exact", **black),
+        plt.Line2D([], [], linestyle="--", label="(a) before, at θ; (b) FOMAML", **black),
+    ]
+    axes[0].axhline(zero, linestyle=":", label=f"predicting 0 ({zero:.2f})", **black)
+    axes[0].set_yscale("log")
+    axes[1].axhline(0.0, linestyle="-", label="above 0: the step lengthens W3", **black)
+    axes[1].set_yscale("symlog", linthresh=0.1)
+    axes[1].set_ylim(-50.0, 5.0)  # the last probes before a blow-up reach −10⁴
+    axes[2].axhline(0.0, label="0: orthogonal", **black)
+    axes[2].set_ylim(-1.05, 1.05)
+    axes[3].axhline(2.0, linestyle=":", label="2: an SGD step is unstable above", **black)
+    axes[3].set_yscale("log")
+    panels = (
+        ("query MSE (log scale)", "(a) Error at θ, before and after the inner loop",
+         "lower left"),
+        ("change of ‖W3‖ per unit step (symlog)",
+         "(b) Where a meta-step moves the output scale ‖W3‖", "upper right"),
+        ("cosine (1: same direction)", "(c) FOMAML's meta-gradient vs the exact one",
+         "lower left"),
+        ("α·|λ_max| (log scale)", "(d) Curvature the inner loop meets at θ", "upper left"),
+    )  # fmt: skip
+    for ax, (ylabel, title, where) in zip(axes, panels, strict=True):
+        ax.set_xlabel("meta-iteration")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(handles=ax.get_lines()[-1:], loc=where, fontsize=8)  # its reference line
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8.5, frameon=True)
+    fig.suptitle("FOMAML on sines, seed 0 probed on 200 tasks every 50 meta-iterations: in the "
+                 "minibatch regime the start drifts\nto large outputs that the exact "
+                 "meta-gradient would pull back, the curvature passes the SGD limit, and the run "
+                 "blows up")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -495,6 +575,7 @@ EVIDENCE_FIGURES: dict[str, tuple[str, Callable[[dict], Figure]]] = {
     "evidence_sine_beta_sweep": ("sine", plot_sine_beta_sweep),
     "evidence_sine_tuned": ("sine", plot_sine_tuned),
     "evidence_overhead": ("overhead", plot_overhead),
+    "evidence_fomaml_trace": ("fomaml_trace", plot_fomaml_trace),
 }
 
 

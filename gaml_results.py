@@ -1,10 +1,12 @@
 """The experiments' results files (``results/``): where they are, writing and reading them.
 
-* ``logistic.json`` and ``overhead.json``: one record per run, the fields every record shares
+* ``logistic.json``, ``overhead.json`` and ``fomaml_trace.json`` (FOMAML's instrumented sine
+  runs, :func:`gaml_runs.trace_fomaml`): one record per run, the fields every record shares
   stored once (:func:`save_json`, :func:`compact_records`); :func:`load_results` reads them back,
   with each logistic method at the β chosen on its validation tasks (:func:`tune_logistic`);
-* ``sine_study.csv`` / ``sine_study.json``: the sine study's rows and its settings and timings
-  (:func:`read_sine_study`);
+* ``sine_study.csv`` / ``sine_study.json``: the sine study's rows (one per regime, algorithm,
+  weighting, β0 and seed) and each regime's settings and timings (:func:`read_sine_study`,
+  :func:`read_sine_meta`);
 * ``sine_init.npz``: learned sine initialisations of one seed (:func:`save_sine_init`,
   :func:`load_sine_init`, the one loader of the course).
 """
@@ -30,18 +32,23 @@ ROOT = Path(__file__).resolve().parent
 RESULTS_DIR = ROOT / "results"  # the stored results that notebook 06 reads
 FIGURES_DIR = ROOT / "figures"  # every PNG the scripts draw
 SINE_INIT_FILE = RESULTS_DIR / "sine_init.npz"  # the learned sine initialisations of seed 0
-RESULT_FILES = {"logistic": "logistic.json", "overhead": "overhead.json"}
+RESULT_FILES = {
+    "logistic": "logistic.json",
+    "overhead": "overhead.json",
+    "fomaml_trace": "fomaml_trace.json",
+}
 SINE_STUDY_FILES = ("sine_study.csv", "sine_study.json")  # rows; settings and timings
 
 
 def read_sine_study(results_dir: Path | str | None = None) -> list[dict[str, Any]]:
-    """The rows of ``sine_study.csv``, numbers as numbers (a diverged run's MSE is inf)."""
+    """The rows of ``sine_study.csv``, numbers as numbers (a diverged run's MSE is inf); a file
+    from before the k-shot regime has no ``regime`` column, and all its rows are minibatch."""
     folder = RESULTS_DIR if results_dir is None else Path(results_dir)
     types = {"seed": int, "meta_batch": int, "iterations": int}
     rows = []
     with open(folder / SINE_STUDY_FILES[0], newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            out: dict[str, Any] = dict(row)
+            out: dict[str, Any] = {"regime": "minibatch", **row}
             for key, value in row.items():
                 if key in types:
                     out[key] = types[key](value)
@@ -53,14 +60,34 @@ def read_sine_study(results_dir: Path | str | None = None) -> list[dict[str, Any
     return rows
 
 
+def read_sine_meta(results_dir: Path | str | None = None) -> dict[str, Any]:
+    """``sine_study.json``: ``{"studies": {regime: settings}, "train_seconds": {cell: s},
+    "runs": [...]}``; a file from before the k-shot regime (one ``"study"``) is read as the
+    minibatch regime's."""
+    folder = RESULTS_DIR if results_dir is None else Path(results_dir)
+    meta = json.loads((folder / SINE_STUDY_FILES[1]).read_text(encoding="utf-8"))
+    if "study" in meta:
+        meta = {
+            "studies": {"minibatch": meta["study"]},
+            "runs": [{"regimes": ["minibatch"], "cells": len(meta["train_seconds"]),
+                      "wall_seconds": meta["wall_seconds"], "workers": meta["workers"]}],
+            "train_seconds": {f"minibatch_{k}": v for k, v in meta["train_seconds"].items()},
+        }  # fmt: skip
+    return meta
+
+
 def save_sine_init(
-    path: Path, study: SineStudy, thetas: dict[str, np.ndarray], betas: dict[str, float]
-) -> None:
+    path: Path, study: SineStudy, thetas: dict[str, np.ndarray], betas: dict[str, float],
+    regimes: dict[str, str] | None = None,
+) -> None:  # fmt: skip
     """Store learned sine initialisations ``{"<algorithm>_<weighting>": θ}`` (seed 0, each at
-    its tuned β0, stored as ``beta0_<algorithm>_<weighting>``) with the settings that adapt
-    them."""
+    its tuned β0, stored as ``beta0_<algorithm>_<weighting>``, and trained in the regime
+    ``regime_<algorithm>_<weighting>``, minibatch where ``regimes`` does not say) with the
+    settings that adapt them (``iterations`` is ``study``'s, the minibatch regime's)."""
+    regimes = regimes or {}
     np.savez_compressed(
         path, **thetas, **{f"beta0_{name}": beta for name, beta in betas.items()},
+        **{f"regime_{name}": regimes.get(name, "minibatch") for name in thetas},
         hidden=study.hidden, activation=study.activation, alpha=study.alpha,
         inner_steps=study.inner_steps, k_shot=study.k_shot, phase=np.array(study.phase),
         amplitude=np.array(study.amplitude), iterations=study.iterations,
@@ -162,8 +189,7 @@ def load_results(results_dir: Path | str | None = None) -> dict[str, dict]:
                 data = {**data, **tune_logistic(data["records"])}
             out[name] = data
     if (folder / SINE_STUDY_FILES[0]).exists():
-        meta = json.loads((folder / SINE_STUDY_FILES[1]).read_text(encoding="utf-8"))
-        out["sine"] = {"meta": meta, "records": read_sine_study(folder)}
+        out["sine"] = {"meta": read_sine_meta(folder), "records": read_sine_study(folder)}
     return out
 
 
@@ -176,5 +202,7 @@ def load_sine_init(path: Path | str | None = None) -> dict[str, Any]:
     with np.load(SINE_INIT_FILE if path is None else Path(path)) as data:
         init: dict[str, Any] = {key: data[key] for key in data.files}
     init["activation"] = str(init["activation"].item()) if "activation" in init else "relu"
+    for key in [k for k in init if k.startswith("regime_")]:
+        init[key] = str(init[key].item())
     init["model"] = gc.MLPModel(int(init["hidden"]), init["activation"])
     return init

@@ -9,8 +9,10 @@ Three experiments, all built on :mod:`gaml_core`:
   weighting is meta-trained, and the learned initialisation is scored on *clean* held-out
   tasks (query accuracy after adaptation).
 * **sine** — the paper's regression benchmark (:class:`SineStudy`): a 1 → 64 → 64 → 1 tanh
-  network, Nichol et al.'s inner loop, every method's initial β swept over a grid, chosen on
-  validation tasks and reported on 1000 test tasks, 10 seeds trained at once per cell.
+  network, every method's initial β swept over a grid, chosen on validation tasks and reported
+  on 1000 test tasks, 10 seeds trained at once per cell. Two training regimes
+  (:func:`sine_studies`): Nichol et al.'s minibatch inner loop (Reptile, and FOMAML, which
+  diverges there) and the paper's literal k-shot inner loop (FOMAML).
 * **overhead** — the wall time of one meta-step with each weighting on the same batch.
 
 The module has three parts, so that the notebook never has to rerun anything:
@@ -18,8 +20,8 @@ The module has three parts, so that the notebook never has to rerun anything:
 1. configurations: frozen dataclasses with every hyperparameter written out;
 2. run functions (pure NumPy): one configuration, one seed → one result dict
    (``scripts/run_experiments.py`` loops over the seeds); the sine study trains all seeds of
-   one cell at once (:func:`run_sine_cell`) and spreads the cells over processes
-   (:func:`run_sine_study`);
+   one cell at once (:func:`run_sine_cell`), spreads the cells over processes and writes each
+   finished cell to disk, so that an interrupted study resumes (:func:`run_sine_study`);
 3. the results files are :mod:`gaml_results`'s.
 
 :mod:`gaml_stats` summarises the records; :mod:`gaml_evidence` and
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import csv
 import ctypes
+import io
 import json
 import math
 import multiprocessing
@@ -56,7 +59,7 @@ from tqdm.auto import tqdm
 import gaml_core as gc
 import gaml_stats as gs
 import gaml_tasks as gt
-from gaml_results import SINE_STUDY_FILES
+from gaml_results import SINE_STUDY_FILES, read_sine_meta
 
 LOGISTIC_ID = 1  # experiment ids, the second entry of every seed sequence
 SINE_ID = 4  # (the untuned sine experiment it replaced used 2)
@@ -68,6 +71,12 @@ LOGISTIC_ALGORITHMS = ("maml", "fomaml", "reptile")
 LOGISTIC_WEIGHTINGS = ("uniform", "agreement", "cosine")
 SINE_ALGORITHMS = ("reptile", "fomaml")
 SINE_WEIGHTINGS = ("uniform", "agreement", "cosine")
+SINE_REGIMES = ("minibatch", "k-shot")  # SineStudy.regime
+# (regime, algorithm): every group the sine study trains, in table order. Each algorithm is
+# compared in the regime where it trains (the first two); FOMAML in the minibatch regime
+# diverges (notebook 6, section 6.5) and is shown on its grid only.
+SINE_GROUPS = (("minibatch", "reptile"), ("k-shot", "fomaml"), ("minibatch", "fomaml"))
+SINE_COMPARED = SINE_GROUPS[:2]
 
 # The sine numbers the issue quotes from Eshratifar et al. (2018): mean L2 loss over 1000 unseen
 # tasks after 5 steps. The paper reports them for Reptile; it gives no FOMAML number.
@@ -161,21 +170,29 @@ class LogisticConfig:
 
 @dataclass(frozen=True)
 class SineStudy:
-    """The sine study: the paper's tasks and network, Nichol et al.'s inner loop, β tuned.
+    """One regime of the sine study: the paper's tasks and network, β tuned per method.
 
     Tasks y = a·sin(x + φ), a ~ U[0.1, 5], φ ~ U[0, 2π], x ~ U[−5, 5]. Network 1 → 64 → 64 → 1
-    tanh, :meth:`gaml_core.MLPModel.init`. Meta-training (the *minibatch regime* of
-    :func:`gaml_core.inner_loop`): each task has ``support`` = 50 points and inner step t uses
-    block t of ``batch_size`` = 10 (5 steps of plain SGD, α = 0.02); FOMAML's meta-gradient
-    uses ``query`` = 10 further points; ``meta_batch`` tasks per meta-step; ``iterations``
-    meta-steps with β annealed linearly from β0 to 0. Evaluation (the paper's literal k-shot
-    regime): ``k_shot`` = 10 points, full batch at every step, the same α, MSE on
-    ``eval_query`` points per task after each of ``eval_steps``.
+    tanh, :meth:`gaml_core.MLPModel.init`. Meta-training: each task has ``support`` points, the
+    inner loop takes ``inner_steps`` = 5 steps of plain SGD with α = 0.02 (:func:`gaml_core.
+    inner_loop`), FOMAML's meta-gradient uses ``query`` = 10 further points, ``meta_batch`` tasks
+    per meta-step, ``iterations`` meta-steps with β annealed linearly from β0 to 0. The
+    :attr:`regime` follows from ``batch_size``:
+
+    * ``"minibatch"`` (the defaults, Nichol et al.'s recipe): ``support`` = 50 points and inner
+      step t uses block t of ``batch_size`` = 10;
+    * ``"k-shot"`` (:meth:`k_shot_regime`, the paper's literal regime): ``support`` = 10 points,
+      ``batch_size=None``: the whole support set at every step.
+
+    Evaluation is the same in both (the paper's literal k-shot regime): ``k_shot`` = 10 points,
+    full batch at every step, the same α, MSE on ``eval_query`` points per task after each of
+    ``eval_steps``.
 
     β0 is swept over ``betas[algorithm]`` for every weighting; each method's β0 is chosen on
     ``val_tasks`` validation tasks (MSE after 5 steps) and reported on ``test_tasks`` test tasks
-    that no choice sees. Seed s starts from the same θ and sees the same training tasks in every
-    cell, so the differences between cells are paired.
+    that no choice sees (the same tasks in both regimes). Seed s starts from the same θ and sees
+    the same training-task stream in every cell of a regime, so the differences between its
+    cells are paired.
     """
 
     hidden: int = 64
@@ -212,6 +229,31 @@ class SineStudy:
             betas={"reptile": (0.3, 1.0), "fomaml": (0.003, 0.01)},
         )  # fmt: skip
 
+    @classmethod
+    def k_shot_regime(cls, **changes: Any) -> SineStudy:
+        """The paper's literal k-shot regime: 10 support points, the whole set at every inner
+        step, for FOMAML. 10 000 meta-iterations (a third of the minibatch regime's 30 000, to
+        fit the grid into an hour on one core) and a β0 grid that brackets FOMAML's optimum and
+        reaches the step sizes at which it diverges."""
+        settings: dict[str, Any] = {
+            "support": 10, "batch_size": None, "iterations": 10_000,
+            "betas": {"fomaml": (0.01, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3)},
+        }  # fmt: skip
+        return cls(**{**settings, **changes})
+
+    @property
+    def regime(self) -> str:
+        """``"minibatch"`` (a block of ``batch_size`` support points per inner step) or
+        ``"k-shot"`` (every support point at every step)."""
+        return "k-shot" if self.batch_size is None else "minibatch"
+
+    @property
+    def inner_data(self) -> str:
+        """What one inner step sees, e.g. 'minibatch 10 of 50' or 'full batch of 10'."""
+        if self.batch_size is None:
+            return f"full batch of {self.support}"
+        return f"minibatch {self.batch_size} of {self.support}"
+
     @property
     def model(self) -> gc.MLPModel:
         return gc.MLPModel(self.hidden, self.activation)
@@ -244,8 +286,12 @@ class SineStudy:
 
     def summary(self, mse: Sequence[float]) -> tuple[float, float, int]:
         """(centre, 95% CI half-width, seeds that blew up) of one cell's MSE over seeds: the
-        mean ± CI where every seed :meth:`learned`, else the median and no interval."""
+        mean ± CI where every seed :meth:`learned`, else the median and no interval. Where half
+        the seeds or more blew up, the median is (or averages in) a run that blew up, not a
+        number worth printing: the centre is then inf."""
         blown = sum(not self.learned(v) for v in mse)
+        if 2 * blown >= len(mse):
+            return math.inf, math.nan, blown
         if blown:
             return float(np.median(mse)), math.nan, blown
         return *gs.mean_ci(mse)[:2], 0
@@ -256,11 +302,26 @@ class SineStudy:
         return (lo * lo + lo * hi + hi * hi) / 3.0 / 2.0
 
 
-def tuned_sine_betas(records: Sequence[dict]) -> dict[tuple[str, str], float]:
+SINE_METHOD = ("regime", "algorithm", "weighting")  # one sine method: the keys of its rows
+
+
+def sine_studies(quick: bool = False) -> tuple[SineStudy, ...]:
+    """The sine study's regimes: Reptile and FOMAML in the minibatch regime
+    (:class:`SineStudy`), FOMAML in the k-shot regime (:meth:`SineStudy.k_shot_regime`).
+    ``quick=True``: the smoke-test versions (:meth:`SineStudy.quick`)."""
+    if quick:
+        mini = SineStudy.quick()
+        return mini, SineStudy.k_shot_regime(**{**asdict(mini), "support": 10, "batch_size": None,
+                                         "betas": {"fomaml": (0.03, 0.1)}})  # fmt: skip
+    return SineStudy(), SineStudy.k_shot_regime()
+
+
+def tuned_sine_betas(records: Sequence[dict]) -> dict[tuple[str, str, str], float]:
     """Each sine method's β0 chosen on the validation tasks (:func:`gaml_stats.tune`: lowest
-    mean ``val_mse_5``, no diverged seed), in the order Reptile, FOMAML × uniform, GA, cosine."""
-    found = gs.tune(records, ("algorithm", "weighting"), "beta0", "val_mse_5")
-    order = [(a, w) for a in SINE_ALGORITHMS for w in SINE_WEIGHTINGS]
+    mean ``val_mse_5``, no diverged seed), keyed (regime, algorithm, weighting), in the order
+    of :data:`SINE_GROUPS` × uniform, GA, cosine."""
+    found = gs.tune(records, SINE_METHOD, "beta0", "val_mse_5")
+    order = [(r, a, w) for r, a in SINE_GROUPS for w in SINE_WEIGHTINGS]
     return {key: found[key] for key in order if key in found}
 
 
@@ -279,13 +340,19 @@ def more_malloc_headroom() -> None:
         libc.mallopt(option, value)
 
 
-def run_sine_cell(study: SineStudy, algorithm: str, weighting: str, beta0: float) -> dict:
-    """Train one (algorithm, weighting, β0) cell, all seeds at once, and score every seed.
+class _AllDiverged(Exception):
+    """Raised from inside :func:`gaml_core.train` once every seed of a cell has diverged."""
 
-    Returns ``rows`` (one dict per seed: the settings, ``diverged``, ``mean_weight_sum`` (the
-    mean over training of Σ_i w_i, the factor by which the weighting scales the step),
-    ``val_mse_5`` and ``mse_<t>`` for t in ``eval_steps``; inf where the run diverged),
-    ``seconds`` (training wall time) and ``theta_seed0`` (the first seed's initialisation).
+
+def run_sine_cell(study: SineStudy, algorithm: str, weighting: str, beta0: float) -> dict:
+    """Train one (algorithm, weighting, β0) cell of ``study``, all seeds at once, and score every
+    seed.
+
+    Returns ``rows`` (one dict per seed: the regime and settings, ``diverged``,
+    ``mean_weight_sum`` (the mean over training of Σ_i w_i, the factor by which the weighting
+    scales the step), ``val_mse_5`` and ``mse_<t>`` for t in ``eval_steps``; inf where the run
+    diverged), ``seconds`` (training wall time) and ``theta_seed0`` (the first seed's learned
+    initialisation). Training stops early once every seed has diverged (θ no longer finite).
     """
     model, seeds = study.model, range(study.seeds)
     inits = np.stack([model.init(np.random.default_rng([SINE_ID, s, 0])) for s in seeds])
@@ -294,23 +361,28 @@ def run_sine_cell(study: SineStudy, algorithm: str, weighting: str, beta0: float
 
     def record(t: int, batch: object, theta: np.ndarray, info: dict) -> None:
         weight_sums[:] += info["weights"].sum(axis=-1) / study.iterations
+        if np.isnan(theta).all():
+            raise _AllDiverged
 
     start = time.perf_counter()
-    thetas, _ = gc.train(
-        inits, study.training_batch, rngs, study.iterations, study.alpha, beta0, algorithm,
-        weighting, study.inner_steps, model, schedule=study.schedule,
-        batch_size=study.batch_size, on_step=record, history=False,
-    )  # fmt: skip
+    try:
+        thetas, _ = gc.train(
+            inits, study.training_batch, rngs, study.iterations, study.alpha, beta0, algorithm,
+            weighting, study.inner_steps, model, schedule=study.schedule,
+            batch_size=study.batch_size, on_step=record, history=False,
+        )  # fmt: skip
+    except _AllDiverged:
+        thetas = np.full_like(inits, np.nan)
     seconds = time.perf_counter() - start
     val, test = study.held_out("val"), study.held_out("test")
     rows = []
     for s, theta in zip(seeds, thetas, strict=True):
         row = {
-            "algorithm": algorithm, "weighting": weighting, "beta0": beta0, "seed": s,
-            "meta_batch": study.meta_batch, "iterations": study.iterations,
-            "activation": study.activation,
-            "inner_data": f"minibatch {study.batch_size} of {study.support}",
-            "diverged": not np.isfinite(theta).all(), "mean_weight_sum": float(weight_sums[s]),
+            "regime": study.regime, "algorithm": algorithm, "weighting": weighting,
+            "beta0": beta0, "seed": s, "meta_batch": study.meta_batch,
+            "iterations": study.iterations, "activation": study.activation,
+            "inner_data": study.inner_data, "diverged": not np.isfinite(theta).all(),
+            "mean_weight_sum": float(weight_sums[s]),
         }  # fmt: skip
         if row["diverged"]:
             row["val_mse_5"] = math.inf
@@ -328,38 +400,297 @@ def _run_sine_cell(args: tuple) -> dict:
     return run_sine_cell(*args)
 
 
+def sine_cell_name(regime: str, algorithm: str, weighting: str, beta0: float) -> str:
+    """'k-shot_fomaml_agreement_0.1': the name of a cell in the timings and the θ cache."""
+    return f"{regime}_{algorithm}_{weighting}_{beta0:g}"
+
+
+def _plain(value: Any) -> Any:
+    """JSON's view of a value (tuples become lists), to compare stored and current settings."""
+    return json.loads(json.dumps(value))
+
+
+def _study_settings(study: SineStudy) -> dict[str, Any]:
+    """Everything that decides a cell's numbers except the β0 grid."""
+    return _plain({k: v for k, v in asdict(study).items() if k != "betas"})
+
+
+def _read_sine_meta(path: Path) -> dict[str, Any]:
+    """``sine_study.json`` (:func:`gaml_results.read_sine_meta`), or an empty one."""
+    if not path.exists():
+        return {"studies": {}, "runs": [], "train_seconds": {}}
+    return read_sine_meta(path.parent)
+
+
+def _read_sine_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of ``sine_study.csv`` as written (strings); rows from before the regimes get
+    ``regime`` = minibatch."""
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{"regime": "minibatch", **row} for row in csv.DictReader(f)]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _write_sine_rows(path: Path, rows: Sequence[dict]) -> None:
+    """All rows, sorted by regime, algorithm, weighting, β0 and seed, columns in run order."""
+    rows = sorted(rows, key=lambda r: (r["regime"], r["algorithm"], r["weighting"],
+                                       float(r["beta0"]), int(r["seed"])))  # fmt: skip
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buffer.getvalue().encode("utf-8"))
+    tmp.replace(path)
+
+
 def run_sine_study(
-    study: SineStudy, out_dir: Path, workers: int = 2, progress: bool = True
-) -> dict[str, Any]:
-    """Every cell of ``study`` on ``workers`` processes; writes ``sine_study.csv`` (one row per
-    algorithm, weighting, β0 and seed), ``sine_study.json`` (settings and timings) and
-    ``sine_study_thetas.npz`` (seed 0's θ of every cell) into ``out_dir``."""
-    cells = study.cells()
-    start = time.perf_counter()
-    results = []
-    with multiprocessing.get_context("fork").Pool(workers, more_malloc_headroom) as pool:
-        jobs = pool.imap_unordered(_run_sine_cell, [(study, *cell) for cell in cells])
-        for result in tqdm(jobs, total=len(cells), desc="sine cells", disable=not progress):
-            results.append(result)
-    wall = time.perf_counter() - start
-    rows = sorted(
-        (row for res in results for row in res["rows"]),
-        key=lambda r: (r["algorithm"], r["weighting"], r["beta0"], r["seed"]),
-    )
+    studies: SineStudy | Sequence[SineStudy], out_dir: Path, workers: int = 2,
+    progress: bool = True, cache_dir: Path | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Every cell of ``studies`` (one :class:`SineStudy` per regime) on ``workers`` processes.
+
+    Writes into ``out_dir`` ``sine_study.csv`` (one row per regime, algorithm, weighting, β0 and
+    seed) and ``sine_study.json`` (each regime's settings, the training time of every cell and
+    the wall time of every invocation), and seed 0's learned θ of every cell as
+    ``<cell name>.npy`` into ``cache_dir`` (default ``out_dir/sine_thetas``). Each cell is
+    written as soon as it finishes, and a cell whose rows are already there, trained with the
+    same settings, is not run again: an interrupted study resumes where it stopped. Rows of a
+    regime whose settings changed are dropped and trained again; rows of regimes that are not
+    in ``studies`` are kept as they are. Returns the JSON's content, plus ``"wall_seconds"``
+    and ``"cells_run"`` of this invocation.
+    """
+    studies = (studies,) if isinstance(studies, SineStudy) else tuple(studies)
+    csv_path, json_path = out_dir / SINE_STUDY_FILES[0], out_dir / SINE_STUDY_FILES[1]
+    cache = out_dir / "sine_thetas" if cache_dir is None else Path(cache_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / SINE_STUDY_FILES[0], "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    names = ["{algorithm}_{weighting}_{beta0:g}".format(**res["rows"][0]) for res in results]
-    thetas = {name: res["theta_seed0"] for name, res in zip(names, results, strict=True)}
-    np.savez_compressed(out_dir / "sine_study_thetas.npz", **thetas)
-    meta = {
-        "study": asdict(study), "wall_seconds": wall, "workers": workers,
-        "train_seconds": {n: r["seconds"] for n, r in zip(names, results, strict=True)},
+    cache.mkdir(parents=True, exist_ok=True)
+    meta = _read_sine_meta(json_path)
+    stored, rows = meta["studies"], _read_sine_rows(csv_path)
+    grids = {st.regime: {sine_cell_name(st.regime, *c) for c in st.cells()} for st in studies}
+    for st in studies:
+        before = stored.get(st.regime)  # (fields it lacks had their present defaults)
+        if before is not None and _study_settings(SineStudy.from_stored(before)) != (
+            _study_settings(st)
+        ):
+            rows = [r for r in rows if r["regime"] != st.regime]  # its settings changed
+        stored[st.regime] = _plain(asdict(st))
+
+    def name(row: dict) -> str:
+        return sine_cell_name(row["regime"], row["algorithm"], row["weighting"],
+                              float(row["beta0"]))  # fmt: skip
+
+    rows = [r for r in rows if r["regime"] not in grids or name(r) in grids[r["regime"]]]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[name(r)] = counts.get(name(r), 0) + 1
+    todo = [(st, *c) for st in studies for c in st.cells()
+            if counts.get(sine_cell_name(st.regime, *c)) != st.seeds]  # fmt: skip
+    redo = {sine_cell_name(st.regime, *c) for st, *c in todo}
+    rows = [r for r in rows if name(r) not in redo]  # a partly written cell is trained again
+    kept = {name(r) for r in rows}
+    meta["train_seconds"] = {k: v for k, v in meta["train_seconds"].items() if k in kept}
+
+    def save() -> None:
+        if rows:
+            _write_sine_rows(csv_path, rows)
+        _write_atomic(json_path, json.dumps(meta, indent=1))
+
+    save()
+    start = time.perf_counter()
+    if todo:
+        with multiprocessing.get_context("fork").Pool(workers, more_malloc_headroom) as pool:
+            jobs = pool.imap_unordered(_run_sine_cell, todo)
+            for res in tqdm(jobs, total=len(todo), desc="sine cells", disable=not progress):
+                cell = name(res["rows"][0])
+                np.save(cache / f"{cell}.npy", res["theta_seed0"])
+                rows.extend(res["rows"])
+                meta["train_seconds"][cell] = res["seconds"]
+                save()
+    wall = time.perf_counter() - start
+    if todo:
+        regimes = sorted({st.regime for st, *_ in todo})
+        meta["runs"].append({"regimes": regimes, "cells": len(todo), "wall_seconds": wall,
+                             "workers": workers})  # fmt: skip
+        save()
+    return {**meta, "wall_seconds": wall, "cells_run": len(todo)}
+
+
+def cached_sine_theta(cache_dir: Path, regime: str, algorithm: str, weighting: str,
+                      beta0: float) -> np.ndarray | None:  # fmt: skip
+    """Seed 0's learned θ of one cell from :func:`run_sine_study`'s cache, or None."""
+    path = Path(cache_dir) / f"{sine_cell_name(regime, algorithm, weighting, beta0)}.npy"
+    return np.load(path) if path.exists() else None
+
+
+# --- Why FOMAML diverges in the minibatch regime: an instrumented run -------------------------
+
+
+class _Stop(Exception):
+    """Raised from inside :func:`gaml_core.train` to end a traced run early."""
+
+
+def _fd_hvp(model: gc.Model, thetas: np.ndarray, X: np.ndarray, y: np.ndarray,
+            v: np.ndarray) -> np.ndarray:  # fmt: skip
+    """H(θ) v of the loss on (X, y) by central differences of the gradient (the MLP has no
+    Hessian-vector product; the step is ~1e-5 of θ's scale, so the relative error is ~1e-8)."""
+    scale = np.maximum(np.abs(thetas).max(axis=-1, keepdims=True), 1.0)
+    eps = 1e-5 * scale / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-300)
+    plus = model.loss_and_grad(thetas + eps * v, X, y)[1]
+    minus = model.loss_and_grad(thetas - eps * v, X, y)[1]
+    return (plus - minus) / (2 * eps)
+
+
+def meta_gradient_probe(study: SineStudy, theta: np.ndarray, tasks: gt.TaskBatch) -> dict:
+    """At θ, on probe tasks of ``study``'s training regime: FOMAML's meta-gradient and the exact
+    (second-order) one, dL_q(θ')/dθ = (I − αH_0) ⋯ (I − αH_{T−1}) ∇L_q(θ') (the Hessians of each
+    inner step's batch, by :func:`_fd_hvp`), averaged over the tasks; and the curvature the inner
+    loop meets: α times the largest-magnitude eigenvalue of the first inner batch's Hessian at θ
+    (power iteration, 20 products), median over the tasks. α|λ| > 2 makes an inner SGD step
+    unstable along that direction; a negative λ makes it grow for any α. ``w3_push_fo`` /
+    ``w3_push_exact``: how fast a descent step along each meta-gradient changes ‖W3‖, the length
+    of the output weights (−g·W3/‖W3‖; positive: it grows)."""
+    model, alpha, steps, bs = study.model, study.alpha, study.inner_steps, study.batch_size
+    X_tr, y_tr, X_q, y_q = tasks.X_train, tasks.y_train, tasks.X_test, tasks.y_test
+    thetas = np.broadcast_to(theta, (X_tr.shape[0], theta.shape[-1]))
+    with np.errstate(all="ignore"):
+        path = gc.inner_loop(model, thetas, X_tr, y_tr, alpha, steps, bs)
+        first = model.loss_and_grad(path[-1], X_q, y_q)[1]
+        exact = first.copy()
+        for t in reversed(range(steps)):
+            X_t, y_t = gc._step_batch(X_tr, y_tr, t, bs)
+            exact = exact - alpha * _fd_hvp(model, path[t], X_t, y_t, exact)
+        X_0, y_0 = gc._step_batch(X_tr, y_tr, 0, bs)
+        v = np.random.default_rng(0).normal(size=thetas.shape)
+        lam = np.zeros(len(v))
+        for _ in range(20):
+            v = v / np.linalg.norm(v, axis=-1, keepdims=True)
+            hv = _fd_hvp(model, thetas, X_0, y_0, v)
+            lam, v = np.sum(v * hv, axis=-1), hv
+        g_fo, g_ex = first.mean(axis=0), exact.mean(axis=0)
+        cos = float(g_fo @ g_ex / (np.linalg.norm(g_fo) * np.linalg.norm(g_ex)))
+        h = study.hidden  # W3 is θ[2h + h² + h : 2h + h² + 2h]
+        w3 = np.zeros_like(theta)
+        w3[3 * h + h * h : 4 * h + h * h] = theta[3 * h + h * h : 4 * h + h * h]
+        w3 /= max(float(np.linalg.norm(w3)), 1e-300)
+    return {
+        "w3_push_fo": float(-g_fo @ w3), "w3_push_exact": float(-g_ex @ w3),
+        "loss_before": float(model.loss(thetas, X_q, y_q).mean()),
+        "loss_after": float(model.loss(path[-1], X_q, y_q).mean()),
+        "cos_fo_exact": cos, "norm_fo": float(np.linalg.norm(g_fo)),
+        "norm_exact": float(np.linalg.norm(g_ex)),
+        "alpha_lambda": float(np.median(alpha * lam)),
+        "alpha_abs_lambda": float(np.median(np.abs(alpha * lam))),
     }  # fmt: skip
-    (out_dir / SINE_STUDY_FILES[1]).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    return meta
+
+
+SCAN_FACTORS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def _output_scale_scan(study: SineStudy, theta: np.ndarray, tasks: gt.TaskBatch, start: int,
+                       end: int) -> dict[str, list[float]]:  # fmt: skip
+    """Query MSE before and after the inner loop with θ[start:end] (W3) scaled by each of
+    :data:`SCAN_FACTORS`."""
+    out: dict[str, list[float]] = {"scan_factors": list(SCAN_FACTORS), "scan_before": [],
+                                   "scan_after": []}  # fmt: skip
+    model, X, y, Xq, yq = study.model, tasks.X_train, tasks.y_train, tasks.X_test, tasks.y_test
+    for c in SCAN_FACTORS:
+        scaled = theta.copy()
+        scaled[start:end] *= c
+        thetas = np.broadcast_to(scaled, (X.shape[0], scaled.size))
+        with np.errstate(all="ignore"):
+            steps = (study.alpha, study.inner_steps, study.batch_size)
+            adapted = gc.inner_loop(model, thetas, X, y, *steps)[-1]
+            out["scan_before"].append(float(model.loss(thetas, Xq, yq).mean()))
+            out["scan_after"].append(float(model.loss(adapted, Xq, yq).mean()))
+    return out
+
+
+FOMAML_TRACES = (("minibatch", 0.03), ("minibatch", 0.1), ("k-shot", 0.1))  # (regime, β0)
+
+
+def trace_fomaml(
+    study: SineStudy, beta0: float, weighting: str = "uniform", seed: int = 0,
+    iterations: int = 3000, every: int = 50, probe_tasks: int = 200, scan_at: int = 1000,
+) -> dict[str, Any]:  # fmt: skip
+    """The first ``iterations`` meta-steps of one FOMAML cell of ``study`` (the very runs of
+    :func:`run_sine_cell`: all seeds at once, β annealed over ``study.iterations``), instrumented.
+
+    Every ``every`` iterations, seed ``seed``'s θ is probed (:func:`meta_gradient_probe`) on
+    ``probe_tasks`` fixed tasks of the training regime: query MSE before and after the inner
+    loop, the cosine and norms of FOMAML's and the exact meta-gradient, α·λ of the first inner
+    batch, and ‖θ‖ per layer. ``blowup_iteration``: per seed, the first iteration at which ‖θ‖
+    exceeded 1000 or stopped being finite (−1: not within ``iterations``). ``scan``: at
+    iteration ``scan_at``, the probe tasks' query MSE before and after the inner loop with the
+    output weights W3 scaled by each of ``scan_factors`` (does the meta-objective reward a
+    larger output scale, a sharper start for the inner loop?).
+    """
+    model, seeds = study.model, range(study.seeds)
+    inits = np.stack([model.init(np.random.default_rng([SINE_ID, s, 0])) for s in seeds])
+    rngs = [np.random.default_rng([SINE_ID, s, 1]) for s in seeds]
+    probe = study.sample(np.random.default_rng([SINE_ID, 10**6, 7]), probe_tasks, study.support,
+                         study.query)  # fmt: skip
+    h = study.hidden
+    ends = np.cumsum([h, h, h * h, h, h, 1])
+    layers = ("W1", "b1", "W2", "b2", "W3", "b3")
+    blowup = np.full(study.seeds, -1)
+    trace: dict[str, list] = {"iteration": []}
+    scan: dict[str, Any] = {}
+
+    def look(t: int, theta: np.ndarray) -> None:
+        if not np.linalg.norm(theta) <= 1e3:  # blown up (or not finite): nothing left to probe
+            return
+        norms = {f"norm_{n}": float(np.linalg.norm(theta[s:e]))
+                 for n, s, e in zip(layers, [0, *ends[:-1]], ends, strict=True)}  # fmt: skip
+        row = {**meta_gradient_probe(study, theta, probe), **norms}
+        trace["iteration"].append(t)
+        for key, value in row.items():
+            trace.setdefault(key, []).append(value)
+        if t == scan_at:
+            scan.update(_output_scale_scan(study, theta, probe, ends[3], ends[4]))
+
+    look(0, inits[seed])
+
+    def step(t: int, batch: object, theta: np.ndarray, info: dict) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = ~(np.linalg.norm(theta, axis=-1) <= 1e3)
+            blowup[(blowup < 0) & bad] = t + 1
+            if (t + 1) % every == 0:
+                look(t + 1, theta[seed])
+        if t + 1 >= iterations or (blowup >= 0).all():
+            raise _Stop
+
+    try:
+        gc.train(
+            inits, study.training_batch, rngs, study.iterations, study.alpha, beta0, "fomaml",
+            weighting, study.inner_steps, model, schedule=study.schedule,
+            batch_size=study.batch_size, on_step=step, history=False,
+        )  # fmt: skip
+    except _Stop:
+        pass
+    return {"regime": study.regime, "inner_data": study.inner_data, "beta0": beta0,
+            "weighting": weighting, "seed": seed, "every": every, "probe_tasks": probe_tasks,
+            "blowup_iteration": blowup.tolist(), "scan_at": scan_at, **scan,
+            **trace}  # fmt: skip
+
+
+def run_fomaml_traces(quick: bool = False) -> dict[str, Any]:
+    """:func:`trace_fomaml` for every (regime, β0) of :data:`FOMAML_TRACES` (quick: 60
+    iterations, 20 probe tasks)."""
+    studies = {st.regime: st for st in sine_studies(quick)}
+    kwargs = {"iterations": 60, "every": 20, "probe_tasks": 20, "scan_at": 40} if quick else {}
+    traces = [trace_fomaml(studies[regime], beta0, **kwargs) for regime, beta0 in FOMAML_TRACES]
+    return {"meta": {"experiment": "FOMAML on sines, instrumented (gaml_runs.trace_fomaml)",
+                     "settings": kwargs or {"iterations": 3000, "every": 50, "probe_tasks": 200,
+                                            "scan_at": 1000}},
+            "records": traces}  # fmt: skip
 
 
 LOGISTIC_BETAS = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0, 2.0)

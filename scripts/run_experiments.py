@@ -1,22 +1,35 @@
 """Run the evidence experiments of notebook 06 and write results, figures and the table.
 
-    python scripts/run_experiments.py                  # everything (about an hour on 2 cores)
+    python scripts/run_experiments.py                  # everything (hours: see README)
     python scripts/run_experiments.py --only sine      # one experiment; the others' files stay
+    python scripts/run_experiments.py --only sine --workers 1   # on one process
+    python scripts/run_experiments.py --only omniglot  # the Omniglot study (hours; resumes)
     python scripts/run_experiments.py --quick          # about a minute, a smoke test of the
                                                        # whole pipeline; writes to build/quick/
     python scripts/run_experiments.py --figures-only   # redraw figures and tables only
 
 Outputs (full run):
 
-* ``results/sine_study.csv`` (one row per algorithm, weighting, β0 and seed),
-  ``results/sine_study.json`` (the settings and timings) and ``results/sine_init.npz`` (seed
-  0's learned initialisations, each method at its tuned β0) — see :class:`gaml_runs.SineStudy`;
+* ``results/sine_study.csv`` (one row per training regime, algorithm, weighting, β0 and seed),
+  ``results/sine_study.json`` (each regime's settings and the timings) and
+  ``results/sine_init.npz`` (seed 0's learned initialisations, each compared method at its
+  tuned β0) — see :class:`gaml_runs.SineStudy` and :func:`gaml_runs.sine_studies`. The sine
+  study writes every cell as it finishes and resumes: run the same command again after an
+  interruption and only the missing cells are trained (seed 0's θ of every cell is cached in
+  ``build/sine_thetas/``);
+* ``results/fomaml_trace.json``: FOMAML's sine runs instrumented, why it diverges in the
+  minibatch regime (:func:`gaml_runs.trace_fomaml`);
+* ``results/omniglot_study.csv``: the Omniglot study, one row per phase ("grid", "final"),
+  algorithm, weighting, β0, seed and noise condition, each appended as it finishes; a rerun
+  trains only the missing cells (:mod:`gaml_omniglot_runs`). ``--only omniglot`` leaves the
+  figures and README alone;
 * ``results/logistic.json`` (every run of the β grid, per seed) and ``results/overhead.json``;
 * ``figures/evidence_*.png``;
 * ``results/summary.md`` and the table between ``<!-- results-table:start -->`` and
   ``<!-- results-table:end -->`` in README.md (if the file and the markers exist).
 
-A quick run writes the same files under ``build/quick/`` and never touches README.md.
+A quick run writes the same files under ``build/quick/`` (starting afresh every time) and never
+touches README.md.
 """
 
 from __future__ import annotations
@@ -29,16 +42,16 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import multiprocessing  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import gaml_evidence as ge  # noqa: E402
+import gaml_omniglot_runs as gor  # noqa: E402
 import gaml_results as gres  # noqa: E402
 import gaml_runs as gr  # noqa: E402
 
@@ -87,18 +100,33 @@ def run_logistic(seeds: int, quick: bool) -> dict:
     return {**data, "baselines": baselines}
 
 
-def run_sine(quick: bool, results_dir: Path) -> dict:
-    """The sine study; keeps seed 0's θ of every method at its tuned β0 as sine_init.npz."""
-    study = gr.SineStudy.quick() if quick else gr.SineStudy()
-    with tempfile.TemporaryDirectory() as tmp:
-        meta = gr.run_sine_study(study, Path(tmp), WORKERS)
+def run_sine(quick: bool, results_dir: Path, cache_dir: Path, workers: int = WORKERS) -> dict:
+    """The sine study, every regime (:func:`gaml_runs.sine_studies`), resuming where a previous
+    run stopped; then seed 0's θ of every compared method at its tuned β0 as sine_init.npz."""
+    studies = gr.sine_studies(quick)
+    if quick:  # a smoke test starts afresh
         for name in gres.SINE_STUDY_FILES:
-            (results_dir / name).write_bytes((Path(tmp) / name).read_bytes())
-        with np.load(Path(tmp) / "sine_study_thetas.npz") as thetas:
-            betas, _ = ge.sine_tuned(gres.load_results(results_dir)["sine"])
-            inits = {f"{a}_{w}": thetas[f"{a}_{w}_{b:g}"] for (a, w), b in betas.items()}
-    tuned = {f"{a}_{w}": b for (a, w), b in betas.items()}
-    gres.save_sine_init(results_dir / gres.SINE_INIT_FILE.name, study, inits, tuned)
+            (results_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    meta = gr.run_sine_study(studies, results_dir, workers, cache_dir=cache_dir)
+    betas, _ = ge.sine_tuned(gres.load_results(results_dir)["sine"])
+    init_path = results_dir / gres.SINE_INIT_FILE.name
+    old = gres.load_sine_init(init_path) if init_path.exists() else {}
+    inits, tuned, regimes = {}, {}, {}
+    for (regime, alg, w), beta in betas.items():
+        if (regime, alg) not in gr.SINE_COMPARED:
+            continue
+        name = f"{alg}_{w}"
+        theta = gr.cached_sine_theta(cache_dir, regime, alg, w, beta)
+        if theta is None and (old.get(f"regime_{name}", "minibatch"), old.get(f"beta0_{name}")) == (
+            regime, beta
+        ):  # fmt: skip
+            theta = old[name]  # trained before the cache existed, with the same settings
+        if theta is None:
+            raise SystemExit(f"no learned θ for {regime} {name} at beta0 = {beta:g}: delete its "
+                             f"rows from {gres.SINE_STUDY_FILES[0]} and run again")  # fmt: skip
+        inits[name], tuned[name], regimes[name] = theta, beta, regime
+    gres.save_sine_init(init_path, studies[0], inits, tuned, regimes)
     return meta
 
 
@@ -116,7 +144,11 @@ def run_overhead(quick: bool) -> dict:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny run into build/quick/")
-    parser.add_argument("--only", choices=("logistic", "sine", "overhead"), default=None)
+    experiments = ("logistic", "sine", "fomaml_trace", "overhead", "omniglot")
+    parser.add_argument("--only", choices=experiments, default=None)
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help="processes for the sine and Omniglot studies"
+    )
     parser.add_argument(
         "--figures-only",
         action="store_true",
@@ -129,7 +161,7 @@ def main(argv: list[str]) -> int:
     results_dir, figures_dir = base / "results", base / "figures"
     results_dir.mkdir(parents=True, exist_ok=True)
     seeds = QUICK_SEEDS if args.quick else SEEDS
-    todo = [args.only] if args.only else ["logistic", "sine", "overhead"]
+    todo = [args.only] if args.only else list(experiments)
     if args.figures_only:
         todo = []
 
@@ -139,10 +171,26 @@ def main(argv: list[str]) -> int:
         data["meta"]["run_seconds"] = time.perf_counter() - t0
         gres.save_json(data, results_dir / "logistic.json")
     if "sine" in todo:
-        meta = run_sine(args.quick, results_dir)
-        print(f"sine study: {meta['wall_seconds'] / 60:.1f} min on {meta['workers']} processes")
+        cache_dir = base / "build" / "sine_thetas" if not args.quick else base / "sine_thetas"
+        meta = run_sine(args.quick, results_dir, cache_dir, args.workers)
+        print(f"sine study: {meta['cells_run']} cells trained in {meta['wall_seconds'] / 60:.1f} "
+              f"min on {args.workers} process(es)")  # fmt: skip
+    if "fomaml_trace" in todo:
+        t0 = time.perf_counter()
+        data = gr.run_fomaml_traces(args.quick)
+        data["meta"]["run_seconds"] = time.perf_counter() - t0
+        gres.save_json(data, results_dir / "fomaml_trace.json")
     if "overhead" in todo:
         gres.save_json(run_overhead(args.quick), results_dir / "overhead.json")
+    if "omniglot" in todo:
+        study = gor.OmniglotStudy.quick() if args.quick else gor.OmniglotStudy()
+        if args.quick:  # a smoke test starts afresh
+            (results_dir / gor.STUDY_FILE).unlink(missing_ok=True)
+        meta = gor.run_omniglot_study(study, results_dir, args.workers)
+        print(f"omniglot study: {meta['cells_run']} cells trained in "
+              f"{meta['wall_seconds'] / 60:.1f} min on {args.workers} process(es)")  # fmt: skip
+    if args.only == "omniglot":
+        return 0  # the figures and tables do not read the Omniglot study
 
     readme = None if args.quick else gres.ROOT / "README.md"
     written = ge.write_evidence(results_dir, figures_dir, readme)
