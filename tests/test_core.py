@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -117,6 +117,8 @@ def test_weights_abs_sum_to_one_or_uniform(g):
 @settings(max_examples=200, deadline=None)
 @given(update_arrays, st.floats(1e-6, 1e6))
 def test_weights_scale_invariant(g, c):
+    # Only where c·g is g scaled: an entry that under- or overflows is a different input.
+    assume(np.array_equal(c * g != 0, g != 0) and np.isfinite(c * g).all())
     np.testing.assert_allclose(gc.agreement_weights(c * g), gc.agreement_weights(g), atol=1e-9)
 
 
