@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import gaml_evidence_figures as gf
+import gaml_omniglot_runs as gor
 import gaml_results as gres
 import gaml_runs as gr
 import gaml_stats as gs
@@ -35,6 +37,12 @@ __all__ = [
     "logistic_table",
     "logistic_weight_table",
     "magnitude_table",
+    "omniglot_anchor_table",
+    "omniglot_grid_table",
+    "omniglot_intro",
+    "omniglot_noise_table",
+    "omniglot_scratch",
+    "omniglot_table",
     "outcome_counts",
     "output_scale_table",
     "overhead_table",
@@ -584,6 +592,147 @@ def overhead_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------------------
+# Few-shot Omniglot (gaml_omniglot_runs)
+# ---------------------------------------------------------------------------------------------
+
+
+def _paired(a: Sequence[dict], b: Sequence[dict], metric: str) -> tuple[float, float, int]:
+    """Mean and 95% CI of metric(a) − metric(b) over the seeds both have."""
+    other = {r["seed"]: r[metric] for r in b}
+    return gs.mean_ci(r[metric] - other[r["seed"]] for r in a if r["seed"] in other)
+
+
+def omniglot_scratch(results: dict) -> dict[str, Any]:
+    """The from-scratch baseline's tuned (α, steps) and its final rows."""
+    final = [r for r in results["scratch"] if r["phase"] == "final"]
+    if not final:
+        return {"rows": []}
+    return {"rows": final, "alpha": final[0]["alpha"], "steps": final[0]["steps"]}
+
+
+def omniglot_table(results: dict, noisy: int = 0) -> str:
+    """Markdown: the baselines and every method at its tuned β0 (condition ``noisy``): 5-way
+    1-shot test accuracy and Lake's 20-way error, mean ± 95% CI (over test tasks for pixel
+    matching, over seeds otherwise), and the difference to pixel matching."""
+    meta = results["meta"]
+    nn, nn_ci = meta["pixel_nn_test_acc"], meta.get("pixel_nn_test_ci", math.nan)
+    lines = [
+        "| method | tuned on validation | seeds | 5-way 1-shot test accuracy | − pixel NN | "
+        "Lake's 20 runs, error |",
+        "|---|---|---|---|---|---|",
+        f"| pixel nearest neighbour (cosine; no learning) | — | — | {_fmt(nn, nn_ci)} | — | "
+        f"{meta['pixel_nn_lake20_error']:.3f} (runs: sd {meta['pixel_nn_lake20_run_sd']:.3f}) |",
+    ]
+    scratch = omniglot_scratch(results)
+    if scratch["rows"]:
+        rows = scratch["rows"]
+        acc = gs.mean_ci(r["test_acc"] for r in rows)
+        lines.append(
+            f"| the same network from scratch on each support set | α = {scratch['alpha']:g}, "
+            f"{scratch['steps']} steps | {acc[2]} | {_fmt(*acc[:2])} | "
+            f"{_fmt_signed(acc[0] - nn, acc[1])} | "
+            f"{_fmt(*gs.mean_ci(r['lake20_error'] for r in rows)[:2])} |"
+        )
+    for alg, w in gor.final_methods(results):
+        rows = gor.final_rows(results, alg, w, noisy)
+        if not rows:
+            continue
+        acc = gs.mean_ci(r["test_acc"] for r in rows)
+        lake = gs.mean_ci(r["lake20_error"] for r in rows)
+        lines.append(
+            f"| {method_label(alg, w)} | β0 = {rows[0]['beta0']:g} | {acc[2]} | "
+            f"{_fmt(*acc[:2])} | {_fmt_signed(acc[0] - nn, acc[1])} | {_fmt(*lake[:2])} |"
+        )
+    return "\n".join(lines)
+
+
+def omniglot_noise_table(results: dict) -> str:
+    """Markdown: per method, test accuracy without and with one noisy task in each meta-batch
+    of 5, the change (paired by seed), the paired difference to uniform in each condition, and
+    the mean weight the method gave the noisy task and the clean ones (uniform: 1/5)."""
+    lines = [
+        "| method | clean | 1 noisy task in 5 | noisy − clean | − uniform, clean | "
+        "− uniform, noisy | weight of the noisy task | weight of a clean task |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for alg, w in gor.final_methods(results):
+        clean, noisy = (gor.final_rows(results, alg, w, n) for n in (0, 1))
+        if not (clean and noisy):
+            continue
+        cells = [_fmt(*gs.mean_ci(r["test_acc"] for r in rows)[:2]) for rows in (clean, noisy)]
+        cells.append(_fmt_signed(*_paired(noisy, clean, "test_acc")[:2]))
+        for rows, n in ((clean, 0), (noisy, 1)):
+            base = gor.final_rows(results, alg, "uniform", n)
+            cells.append(
+                "—" if w == "uniform" else _fmt_signed(*_paired(rows, base, "test_acc")[:2])
+            )
+        cells += [_fmt(*gs.mean_ci(r[k] for r in noisy)[:2])
+                  for k in ("mean_weight_noisy", "mean_weight_clean")]  # fmt: skip
+        lines.append(f"| {method_label(alg, w)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def omniglot_grid_table(results: dict) -> str:
+    """Markdown: mean validation accuracy of every β0 of each method's grid (clean), the tuned
+    β0 in bold."""
+    grid = [r for r in results["records"] if r["phase"] == "grid"]
+    lines = ["| method | β0: validation accuracy (mean over seeds; tuned in bold) |", "|---|---|"]
+    for alg, w in gor.final_methods(results):
+        mine = [r for r in grid if (r["algorithm"], r["weighting"]) == (alg, w)]
+        tuned = gor.final_rows(results, alg, w, 0)[0]["beta0"]
+        cells = []
+        for b in sorted({r["beta0"] for r in mine}):
+            v = gs.mean_ci(r["val_acc"] for r in mine if r["beta0"] == b)
+            text = f"{b:g}: {v[0]:.3f} ({v[2]})"
+            cells.append(f"**{text}**" if b == tuned else text)
+        lines.append(f"| {method_label(alg, w)} | " + ", ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def omniglot_anchor_table(results: dict) -> str:
+    """Markdown: this study's best numbers beside the published anchors."""
+
+    def clean_acc(method: tuple[str, str]) -> float:
+        return gs.mean_ci(r["test_acc"] for r in gor.final_rows(results, *method, 0))[0]
+
+    best = max(gor.final_methods(results), key=clean_acc, default=None)
+    lines = ["| who | task | score |", "|---|---|---|",
+             f"| people (Lake et al. 2015) | Lake's 20 runs | "
+             f"error {gor.LAKE_PEOPLE_ERROR:.3f} |",
+             f"| Bayesian program learning (Lake et al. 2015) | Lake's 20 runs | "
+             f"error {gor.LAKE_BPL_ERROR:.3f} |"]  # fmt: skip
+    if best is not None:
+        rows = gor.final_rows(results, *best, 0)
+        lake = gs.mean_ci(r["lake20_error"] for r in rows)
+        acc = gs.mean_ci(r["test_acc"] for r in rows)
+        lines += [f"| this course's best, {method_label(*best)} | Lake's 20 runs | "
+                  f"error {_fmt(*lake[:2])} |",
+                  f"| this course's best, {method_label(*best)} | 5-way 1-shot, Lake's images | "
+                  f"accuracy {_fmt(*acc[:2])} |"]  # fmt: skip
+    for key, name in (("maml", "MAML"), ("reptile", "Reptile"), ("agreement", "GA")):
+        lines.append(f"| {name}, as the paper reports it | MiniImageNet 5-way 1-shot | "
+                     f"accuracy {gor.PAPER_MINIIMAGENET[key]:.4f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def omniglot_intro(results: dict) -> str:
+    """The sentence above the Omniglot table: data, network, training, tuning, scoring."""
+    st = results["meta"]["settings"]
+    return (
+        f"**Few-shot Omniglot** (Lake et al.'s two minimal background splits, 242 characters of 8 "
+        f"alphabets: 203 of 6 alphabets for meta-training, 39 of the other 2 for validation; "
+        f"rotations by 90° as extra classes; "
+        f"a 4-layer NumPy convnet, 28,709 parameters, float32; {st['iterations']} "
+        f"meta-iterations, meta-batch {st['meta_batch']}, {st['inner_steps']} inner steps of "
+        f"α = {st['alpha']:g}, β annealed linearly from β0; each β0 chosen on "
+        f"{st['val_tasks']} validation tasks, {st['grid_seeds']} seeds; reported on "
+        f"{st['test_tasks']} 5-way 1-shot tasks built from Lake's evaluation images and on his "
+        f"20 one-shot runs (20-way), after {st['eval_steps']} steps on the support set; mean ± "
+        f"95% CI over seeds):"
+    )
+
+
 def _section(*paragraphs: str) -> list[str]:
     """Markdown paragraphs (text or tables), each followed by an empty line."""
     return [line for paragraph in paragraphs for line in (paragraph, "")]
@@ -643,6 +792,12 @@ def results_markdown(results: dict[str, dict]) -> str:
             f"differences are paired (same tasks, same seed), positive = better than uniform:",
             logistic_table(results["logistic"]),
         )
+    if "omniglot" in results:
+        om = results["omniglot"]
+        parts += _section(omniglot_intro(om), omniglot_table(om),
+                          "One noisy task in every meta-batch of 5 (FOMAML: its query labels "
+                          "permuted against its support; Reptile: its support labels shuffled), "
+                          "paired by seed:", omniglot_noise_table(om))  # fmt: skip
     if "overhead" in results:
         parts += _section(
             "**Cost**: best-of-k wall time of one meta-step on the same batch:",

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
 import gaml_core as gc
+import gaml_omniglot_runs as gor
 import gaml_plots as gp
 import gaml_runs as gr
 import gaml_stats as gs
@@ -33,6 +34,7 @@ __all__ = [
     "plot_logistic_accuracy",
     "plot_logistic_gain",
     "plot_logistic_weights",
+    "plot_omniglot",
     "plot_overhead",
     "plot_sine_beta_sweep",
     "plot_sine_fits",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 TASK_GROUPS = (("disagreeing", gp.DISSENT), ("agreeing", gp.AGREE))  # the tasks of a batch
+WEIGHT_BARS = (("mean_weight_noisy", gp.DISSENT, "noisy task"),
+               ("mean_weight_clean", gp.AGREE, "clean task"))  # fmt: skip
 COSINE_NOTE = f"{STYLE['cosine'].short}: {STYLE['cosine'].note}"  # "cosine: not in paper"
 
 
@@ -566,6 +570,55 @@ def plot_overhead(results: dict) -> Figure:
     return fig
 
 
+def plot_omniglot(results: dict) -> Figure:
+    """Left: 5-way 1-shot test accuracy of every method at its tuned β0, clean (filled) and with
+    one noisy task in 5 (open), mean ± 95% CI over seeds, beside pixel matching and the same
+    network trained from scratch. Right: in the noisy condition, the mean weight each weighting
+    gave the noisy task and a clean one (uniform: 1/5), ± 95% CI over seeds."""
+    meta, methods = results["meta"], gor.final_methods(results)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.0, 5.4), width_ratios=(3, 2))
+    x = np.arange(len(methods), dtype=float)
+    for noisy, dx, face in ((0, -0.12, None), (1, 0.12, "white")):
+        for k, (alg, w) in enumerate(methods):
+            rows = gor.final_rows(results, alg, w, noisy)
+            if not rows:
+                continue
+            mean, half, _ = gs.mean_ci(r["test_acc"] for r in rows)
+            ax.errorbar(x[k] + dx, mean, yerr=half, capsize=4, color=STYLE[w].color,
+                        marker=STYLE[alg].marker, markersize=8, markeredgecolor="black",
+                        markerfacecolor=face or STYLE[w].color, linestyle="none")  # fmt: skip
+    ax.axhline(meta["pixel_nn_test_acc"], color="black", linestyle=":", label="pixel NN")
+    scratch = [r["test_acc"] for r in results["scratch"] if r["phase"] == "final"]
+    if scratch:
+        ax.axhline(np.mean(scratch), color="black", linestyle="-.", label="from scratch")
+    ax.axhline(0.2, color="black", linewidth=0.8, label="chance (1/5)")
+    ax.plot([], [], "ko", label="clean")
+    ax.plot([], [], "o", color="black", markerfacecolor="white", label="1 noisy task in 5")
+    ax.set_xticks(x, [method_label(a, w, note=False) for a, w in methods], rotation=20)
+    ax.set_ylim(0.0, 1.0)
+    gp.label_axes(ax, "method (each at its tuned β0)", "5-way 1-shot test accuracy",
+                  "Omniglot, Lake's images (± 95% CI over seeds)", loc="lower right",
+                  ncol=2, fontsize=8)  # fmt: skip
+    weighted = [(a, w) for a, w in methods if w != "uniform" and gor.final_rows(results, a, w, 1)]
+    width = 0.38
+    for k, (alg, w) in enumerate(weighted):
+        rows = gor.final_rows(results, alg, w, 1)
+        for j, (key, color, name) in enumerate(WEIGHT_BARS):
+            mean, half, _ = gs.mean_ci(r[key] for r in rows)
+            ax2.bar(k + (j - 0.5) * width, mean, width, yerr=half, capsize=3, color=color,
+                    edgecolor="black", hatch="//" if j == 0 else "",
+                    label=name if k == 0 else None)  # fmt: skip
+    ax2.axhline(0.2, color="black", linestyle="--", linewidth=1.0, label="uniform 1/5")
+    ax2.set_xticks(np.arange(len(weighted)), [method_label(a, w, note=False) for a, w in weighted],
+                   rotation=20)  # fmt: skip
+    ax2.set_ylim(0.0, 0.32)
+    gp.label_axes(ax2, "weighting", "mean weight during training",
+                  f"Weights with 1 noisy task in 5 ({COSINE_NOTE})", loc="upper center",
+                  ncol=3, fontsize=8)  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
 # Every evidence figure drawn from a results file: name → (results file, function).
 EVIDENCE_FIGURES: dict[str, tuple[str, Callable[[dict], Figure]]] = {
     "evidence_logistic_accuracy": ("logistic", plot_logistic_accuracy),
@@ -576,6 +629,7 @@ EVIDENCE_FIGURES: dict[str, tuple[str, Callable[[dict], Figure]]] = {
     "evidence_sine_tuned": ("sine", plot_sine_tuned),
     "evidence_overhead": ("overhead", plot_overhead),
     "evidence_fomaml_trace": ("fomaml_trace", plot_fomaml_trace),
+    "evidence_omniglot": ("omniglot", plot_omniglot),
 }
 
 

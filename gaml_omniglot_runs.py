@@ -48,6 +48,7 @@ import csv
 import json
 import math
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -60,14 +61,20 @@ from tqdm.auto import tqdm
 import gaml_core as gc
 import gaml_omniglot as go
 import gaml_stats as gs
+from gaml_results import OMNIGLOT_FILES, read_rows
 from gaml_runs import more_malloc_headroom
 from gaml_tasks import TaskBatch
 
 OMNIGLOT_ID = 5  # experiment id, the first entry of every seed sequence of this study
-STUDY_FILE = "omniglot_study.csv"
+STUDY_FILE, SCRATCH_FILE, DEMO_THETA_FILE = OMNIGLOT_FILES
 ALGORITHMS = ("reptile", "fomaml")
 WEIGHTINGS = ("uniform", "agreement", "cosine")  # cosine: NOT in the paper
 NOISE_KIND = {"reptile": "shuffle_support", "fomaml": "permute_query"}
+# Published anchors (error rates on Lake's 20 runs; 5-way 1-shot accuracy on MiniImageNet, a
+# harder dataset the paper reports, as context only: this split is not that benchmark)
+LAKE_PEOPLE_ERROR = 0.045  # Lake, Salakhutdinov & Tenenbaum (2015)
+LAKE_BPL_ERROR = 0.033  # the same paper's Bayesian program learning
+PAPER_MINIIMAGENET = {"maml": 0.4870, "reptile": 0.4997, "agreement": 0.5480}  # Eshratifar et al.
 KEY = ("phase", "algorithm", "weighting", "beta0", "seed", "noisy_tasks", "iterations")
 FIELDS = (*KEY, "val_acc", "test_acc", "lake20_error", "diverged", "mean_weight_noisy",
           "mean_weight_clean", "seconds", "eval_seconds", "source")  # fmt: skip
@@ -92,6 +99,10 @@ class OmniglotStudy:
     grid_seeds: int = 2
     final_seeds: int = 10
     noise_levels: tuple[int, ...] = (0, 1)
+    scratch_alphas: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0)  # the from-scratch baseline's grid
+    scratch_steps: tuple[int, ...] = (10, 30, 100)  # 300 steps: +0.004 over 100 in a trial
+    scratch_val_tasks: int = 200  # its grid uses the first 200 validation tasks
+    scratch_seeds: int = 5  # its final seeds (its test spread is the 1000 tasks' more than θ0's)
     algorithms: tuple[str, ...] = ALGORITHMS
     weightings: tuple[str, ...] = WEIGHTINGS
     betas: dict[str, tuple[float, ...]] = field(
@@ -106,10 +117,11 @@ class OmniglotStudy:
 
     @classmethod
     def quick(cls) -> OmniglotStudy:
-        """A smoke test in seconds (not evidence): 10 iterations, tiny evaluation, two
-        weightings, one β0 (its ladder ends there), one seed."""
+        """A smoke test in seconds (not evidence): 10 iterations, tiny evaluation (2 steps),
+        two weightings, one β0 (its ladder ends there), one seed."""
         return cls(
             iterations=10, val_tasks=10, test_tasks=10, chunk=10, grid_seeds=1, final_seeds=1,
+            eval_steps=2, scratch_steps=(1, 2),
             weightings=("uniform", "agreement"), betas={"reptile": (1.0,), "fomaml": (0.1,)},
             ladders={"reptile": (1.0,), "fomaml": (0.1,)},
         )  # fmt: skip
@@ -150,19 +162,31 @@ class OmniglotStudy:
         return TaskBatch(X, y, b.X_test, b.y_test, b.disagreeing, b.info)
 
 
-def accuracy(study: OmniglotStudy, theta: np.ndarray, tasks: TaskBatch,
-             model: gc.Model) -> np.ndarray:  # fmt: skip
-    """Query accuracy per task after ``eval_steps`` full-batch steps of α on its support set,
-    ``chunk`` tasks at a time (what :func:`gaml_core.evaluate` gives in its last row, without
-    keeping the inner path or scoring every step)."""
-    out = []
+def accuracy(
+    study: OmniglotStudy,
+    theta: np.ndarray,
+    tasks: TaskBatch,
+    model: gc.Model,
+    alpha: float | None = None,
+    steps: Sequence[int] | int | None = None,
+) -> np.ndarray:
+    """Query accuracy per task after ``steps`` (default ``eval_steps``) full-batch steps of
+    ``alpha`` (default α) on its support set, ``chunk`` tasks at a time (what
+    :func:`gaml_core.evaluate` gives in its last row, without keeping the inner path or
+    scoring every step). ``steps`` a sequence: one row per entry, all along one path."""
+    alpha = study.alpha if alpha is None else alpha
+    steps = study.eval_steps if steps is None else steps
+    marks = np.atleast_1d(steps)
+    out = np.empty((marks.size, tasks.n_tasks))
     for s in range(0, tasks.n_tasks, study.chunk):
         X, y, Xq, yq = (a[s : s + study.chunk] for a in tasks)
         th = np.broadcast_to(theta, (X.shape[0], theta.size))
-        for _ in range(study.eval_steps):
-            th = th - study.alpha * model.loss_and_grad(th, X, y)[1]
-        out.append(model.accuracy(th, Xq, yq))
-    return np.concatenate(out)
+        for t in range(marks.max() + 1):
+            for i in np.flatnonzero(marks == t):
+                out[i, s : s + X.shape[0]] = model.accuracy(th, Xq, yq)
+            if t < marks.max():
+                th = th - alpha * model.loss_and_grad(th, X, y)[1]
+    return out if np.ndim(steps) else out[0]
 
 
 _DATA: dict[str, Any] = {}
@@ -181,8 +205,9 @@ def _data(study: OmniglotStudy) -> dict[str, Any]:
     return _DATA
 
 
-def run_cell(study: OmniglotStudy, cell: dict[str, Any]) -> dict[str, Any]:
-    """Train one cell (``phase, algorithm, weighting, beta0, seed, noisy_tasks``) and score it."""
+def train_cell(study: OmniglotStudy, cell: dict[str, Any]) -> tuple[np.ndarray | None, dict]:
+    """Meta-train one cell (``algorithm, weighting, beta0, seed, noisy_tasks``): (θ or None if
+    it stopped being finite, ``{"seconds", "mean_weight_noisy", "mean_weight_clean"}``)."""
     data, alg, seed = _data(study), cell["algorithm"], cell["seed"]
     model = study.model()
     theta0 = model.init(study.rng(seed, 0))
@@ -206,41 +231,132 @@ def run_cell(study: OmniglotStudy, cell: dict[str, Any]) -> dict[str, Any]:
             cell["weighting"], study.inner_steps, model, schedule=study.schedule,
             batch_size=study.ways if alg == "reptile" else None, on_step=on_step, history=False,
         )  # fmt: skip
-        diverged = False
     except ValueError:  # a single run raises when θ stops being finite
-        theta, diverged = None, True
-    seconds = time.perf_counter() - start
-    row = {**cell, "iterations": study.iterations, "diverged": diverged, "seconds": seconds,
+        theta = None
+    info = {"seconds": time.perf_counter() - start,
+            "mean_weight_noisy": sums[0] / sums[1] if sums[1] else math.nan,
+            "mean_weight_clean": sums[2] / sums[3] if sums[3] else math.nan}  # fmt: skip
+    return theta, info
+
+
+def run_cell(study: OmniglotStudy, cell: dict[str, Any]) -> dict[str, Any]:
+    """Train one cell (``phase, algorithm, weighting, beta0, seed, noisy_tasks``) and score it."""
+    theta, info = train_cell(study, cell)
+    row = {**cell, **info, "iterations": study.iterations, "diverged": theta is None,
            "source": "trained", "val_acc": math.nan, "test_acc": math.nan,
            "lake20_error": math.nan}  # fmt: skip
-    row["mean_weight_noisy"] = sums[0] / sums[1] if sums[1] else math.nan
-    row["mean_weight_clean"] = sums[2] / sums[3] if sums[3] else math.nan
+    start = time.perf_counter()
     if theta is not None:
-        row["val_acc"] = float(accuracy(study, theta, data["val"], model).mean())
-        row["test_acc"] = float(accuracy(study, theta, data["test"], model).mean())
-        big = study.model(20)
-        theta20 = np.concatenate([theta[:head], np.zeros(128 * 20 + 20)])
-        row["lake20_error"] = 1.0 - float(accuracy(study, theta20, data["lake"], big).mean())
-    row["eval_seconds"] = time.perf_counter() - start - seconds
+        row.update(score(study, theta))
+    row["eval_seconds"] = time.perf_counter() - start
     return row
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The CSV's rows, numbers as numbers."""
-    if not Path(path).exists():
-        return []
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    ints = ("seed", "noisy_tasks", "iterations")
+def score(study: OmniglotStudy, theta: np.ndarray, alpha: float | None = None,
+          steps: int | None = None, parts: Sequence[str] = ("val", "test", "lake")
+          ) -> dict[str, float]:  # fmt: skip
+    """``val_acc``, ``test_acc`` and ``lake20_error`` of θ (those of ``parts``) adapted with
+    ``alpha`` for ``steps`` (default: the study's α and ``eval_steps``). Lake's 20-way runs
+    get θ's convolutions and a zero 20-way head."""
+    data, model, big = _data(study), study.model(), study.model(20)
+    head = model.n_params() - (128 * study.ways + study.ways)
+    theta20 = np.concatenate([theta[:head], np.zeros(128 * 20 + 20, theta.dtype)])
+    acc = {k: float(accuracy(study, th, data[k], m, alpha, steps).mean())
+           for k, th, m in (("val", theta, model), ("test", theta, model),
+                            ("lake", theta20, big)) if k in parts}  # fmt: skip
+    names = {"val": "val_acc", "test": "test_acc", "lake": "lake20_error"}
+    return {names[k]: 1.0 - a if k == "lake" else a for k, a in acc.items()}
+
+
+SCRATCH_FIELDS = ("phase", "alpha", "steps", "seed", "val_acc", "test_acc", "lake20_error",
+                  "seconds")  # fmt: skip
+
+
+def run_scratch_baseline(study: OmniglotStudy, out_dir: Path, progress: bool = True) -> dict:
+    """The same network trained from scratch on each task's support set: θ0 of seed s (the
+    start of meta-training, He convolutions and a zero head), then ``steps`` full-batch steps
+    of ``alpha``. Phase ``"grid"``: every α of ``scratch_alphas`` with the accuracy on the first
+    ``scratch_val_tasks`` validation tasks after each of ``scratch_steps`` (one path),
+    ``grid_seeds`` seeds; phase ``"final"``: ``scratch_seeds`` seeds at the (α, steps) of the
+    best mean validation accuracy, scored on the study's test tasks and Lake's runs.
+    Rows go to ``out_dir/omniglot_scratch.csv`` as they finish and are not redone.
+    Returns ``{"alpha", "steps", "cells_run"}``."""
+    path, model, data = out_dir / SCRATCH_FILE, study.model(), _data(study)
+    rows = read_rows(path)
+    done = {(r["phase"], float(r["alpha"]), int(r["steps"]), r["seed"]) for r in rows}
+    ran = 0
+    steps = study.scratch_steps
+    grid = [(a, s) for s in range(study.grid_seeds) for a in study.scratch_alphas]
+    for alpha, seed in tqdm(grid, desc="from scratch, grid", disable=not progress):
+        if all(("grid", alpha, k, seed) in done for k in steps):
+            continue
+        start = time.perf_counter()
+        theta0 = model.init(study.rng(seed, 0))
+        n = study.scratch_val_tasks
+        val = TaskBatch(*(a[:n] for a in data["val"]), data["val"].disagreeing[:n])
+        acc = accuracy(study, theta0, val, model, alpha, steps).mean(axis=1)
+        for k, a in zip(steps, acc, strict=True):
+            row = {"phase": "grid", "alpha": alpha, "steps": k, "seed": seed, "val_acc": a,
+                   "test_acc": math.nan, "lake20_error": math.nan,
+                   "seconds": time.perf_counter() - start}  # fmt: skip
+            _append(path, row, SCRATCH_FIELDS)
+            rows.append(row)
+        ran += 1
+    val: dict[tuple[float, int], list[float]] = {}
     for r in rows:
-        for k, v in r.items():
-            if k in ints:
-                r[k] = int(v)
-            elif k == "diverged":
-                r[k] = v == "True"
-            elif k not in ("phase", "algorithm", "weighting", "source"):
-                r[k] = float(v) if v not in ("", "nan") else math.nan
-    return rows
+        if r["phase"] == "grid":
+            val.setdefault((float(r["alpha"]), int(r["steps"])), []).append(r["val_acc"])
+    alpha, k = max(val, key=lambda key: np.mean(val[key]))
+    finals = range(min(study.scratch_seeds, study.final_seeds))
+    for seed in tqdm(finals, desc="from scratch, final", disable=not progress):
+        if ("final", alpha, k, seed) in done:
+            continue
+        start = time.perf_counter()
+        parts = ("test", "lake")
+        row = {"phase": "final", "alpha": alpha, "steps": k, "seed": seed, "val_acc": math.nan,
+               **score(study, model.init(study.rng(seed, 0)), alpha, k, parts)}  # fmt: skip
+        row["seconds"] = time.perf_counter() - start
+        _append(path, row, SCRATCH_FIELDS)
+        ran += 1
+    return {"alpha": alpha, "steps": k, "cells_run": ran}
+
+
+def save_demo_thetas(study: OmniglotStudy, out_dir: Path, tuned: dict) -> Path:
+    """θ of seed 0, clean, uniform weighting, at each algorithm's tuned β0 (``tuned``:
+    {(algorithm, weighting): β0}), saved as ``out_dir/omniglot_theta.npz`` (keys: the
+    algorithms and ``<algorithm>_beta0``) for the real-task demo. The same run as the study's
+    final seed-0 cell, so its scores match that row. Kept if its β0s are already the tuned ones."""
+    path = out_dir / DEMO_THETA_FILE
+    want = {alg: tuned[(alg, "uniform")] for alg in study.algorithms}
+    if path.exists():
+        with np.load(path) as old:
+            if all(f"{a}_beta0" in old and float(old[f"{a}_beta0"]) == b for a, b in want.items()):
+                return path
+    arrays: dict[str, np.ndarray] = {}
+    for alg, beta0 in want.items():
+        cell = {"algorithm": alg, "weighting": "uniform", "beta0": beta0, "seed": 0,
+                "noisy_tasks": 0}  # fmt: skip
+        theta, _ = train_cell(study, cell)
+        if theta is None:
+            raise RuntimeError(f"{alg} at beta0 = {beta0:g} did not stay finite")
+        arrays[alg], arrays[f"{alg}_beta0"] = theta.astype(np.float32), np.float64(beta0)
+    np.savez(path, **arrays)
+    return path
+
+
+def final_methods(results: dict) -> list[tuple[str, str]]:
+    """(algorithm, weighting) of every method with final rows in ``results`` (the study's
+    stored results, :func:`gaml_results.load_results`'s ``"omniglot"``), in the study's order."""
+    have = {(r["algorithm"], r["weighting"]) for r in results["records"] if r["phase"] == "final"}
+    return [(a, w) for a in ALGORITHMS for w in WEIGHTINGS if (a, w) in have]
+
+
+def final_rows(results: dict, algorithm: str, weighting: str, noisy: int) -> list[dict]:
+    """The final rows of one method and condition, by seed."""
+    want = ("final", algorithm, weighting, noisy)
+    keys = ("phase", "algorithm", "weighting", "noisy_tasks")
+    rows = [r for r in results["records"] if tuple(r[k] for k in keys) == want]
+    return sorted(rows, key=lambda r: r["seed"])
 
 
 def _key(row: dict[str, Any]) -> tuple:
@@ -308,15 +424,27 @@ def pending(study: OmniglotStudy, rows: list[dict[str, Any]]) -> tuple[list[dict
     return todo, copies
 
 
-def _append(path: Path, row: dict[str, Any]) -> None:
+def _append(path: Path, row: dict[str, Any], fields: Sequence[str] = FIELDS) -> None:
     new = not path.exists()
     with open(path, "a", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore",
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore",
                                 lineterminator="\r\n")  # fmt: skip
         if new:
             writer.writeheader()
         writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
         f.flush()
+
+
+def pixel_baseline(study: OmniglotStudy) -> dict[str, float]:
+    """Pixel nearest neighbour (cosine) on the study's test tasks and Lake's runs: accuracy and
+    the half-width of its 95% t-interval over the test tasks; Lake's error and the standard
+    deviation of the error over his 20 runs."""
+    data = _data(study)
+    test, half, _ = gs.mean_ci(go.pixel_nn_accuracy(data["test"]))
+    lake = 1.0 - go.pixel_nn_accuracy(data["lake"])  # one Lake run per task: its error
+    return {"pixel_nn_test_acc": test, "pixel_nn_test_ci": half,
+            "pixel_nn_lake20_error": float(lake.mean()),
+            "pixel_nn_lake20_run_sd": float(lake.std(ddof=1))}  # fmt: skip
 
 
 def run_omniglot_study(
@@ -329,10 +457,8 @@ def run_omniglot_study(
     settings and the pixel nearest-neighbour baseline on the same test tasks and Lake's runs.
     Returns ``{"cells_run", "wall_seconds", "tuned"}`` (tuned: {(algorithm, weighting): β0})."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path, data = out_dir / STUDY_FILE, _data(study)
-    nn = {k: float(go.pixel_nn_accuracy(data[k]).mean()) for k in ("test", "lake")}
-    meta = {"settings": asdict(study), "pixel_nn_test_acc": nn["test"],
-            "pixel_nn_lake20_error": 1 - nn["lake"], "cosine": "NOT in the paper"}  # fmt: skip
+    path = out_dir / STUDY_FILE
+    meta = {"settings": asdict(study), **pixel_baseline(study), "cosine": "NOT in the paper"}
     path.with_suffix(".json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
     rows, start, ran = read_rows(path), time.perf_counter(), 0
     bar = tqdm(desc="omniglot cells", disable=not progress, total=len(pending(study, rows)[0]))

@@ -8,7 +8,10 @@
   weighting, β0 and seed) and each regime's settings and timings (:func:`read_sine_study`,
   :func:`read_sine_meta`);
 * ``sine_init.npz``: learned sine initialisations of one seed (:func:`save_sine_init`,
-  :func:`load_sine_init`, the one loader of the course).
+  :func:`load_sine_init`, the one loader of the course);
+* ``omniglot_study.csv`` / ``.json``, ``omniglot_scratch.csv``: the Omniglot study's rows, its
+  settings and pixel baseline, the from-scratch baseline's rows (:func:`read_rows`; written by
+  :mod:`gaml_omniglot_runs`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ RESULT_FILES = {
     "fomaml_trace": "fomaml_trace.json",
 }
 SINE_STUDY_FILES = ("sine_study.csv", "sine_study.json")  # rows; settings and timings
+# the Omniglot study's rows (settings and baselines in its .json), the from-scratch baseline's
+# rows, the demo's meta-trained θ (gaml_omniglot_runs)
+OMNIGLOT_FILES = ("omniglot_study.csv", "omniglot_scratch.csv", "omniglot_theta.npz")
+_TEXT_COLUMNS = ("phase", "algorithm", "weighting", "source")
 
 
 def read_sine_study(results_dir: Path | str | None = None) -> list[dict[str, Any]]:
@@ -57,6 +64,24 @@ def read_sine_study(results_dir: Path | str | None = None) -> list[dict[str, Any
                 elif key.startswith(("mse", "val_mse", "beta", "mean_")):
                     out[key] = float(value)
             rows.append(out)
+    return rows
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of one of the Omniglot CSVs, numbers as numbers ([] if there is no file)."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ints = ("seed", "noisy_tasks", "iterations", "steps")
+    for r in rows:
+        for k, v in r.items():
+            if k in ints:
+                r[k] = int(v)
+            elif k == "diverged":
+                r[k] = v == "True"
+            elif k not in _TEXT_COLUMNS:
+                r[k] = float(v) if v not in ("", "nan") else math.nan
     return rows
 
 
@@ -170,8 +195,9 @@ def tune_logistic(records: Sequence[dict]) -> dict[str, Any]:
 
 
 def load_results(results_dir: Path | str | None = None) -> dict[str, dict]:
-    """Load every results file present: ``{"logistic": ..., "sine": ..., "overhead": ...}``
-    (the sine study's ``records`` are the rows of ``sine_study.csv``).
+    """Load every results file present: ``{"logistic": ..., "sine": ..., "overhead": ...,
+    "omniglot": ...}`` (the sine study's ``records`` are the rows of ``sine_study.csv``;
+    Omniglot's are ``omniglot_study.csv``'s, with ``"scratch"`` the baseline's rows).
 
     Each value is the file's dict (``meta`` and ``records``, ...) with null numbers read back as
     NaN. The fields every record shares are stored once, in ``meta["shared"]``; they are copied
@@ -190,6 +216,11 @@ def load_results(results_dir: Path | str | None = None) -> dict[str, dict]:
             out[name] = data
     if (folder / SINE_STUDY_FILES[0]).exists():
         out["sine"] = {"meta": read_sine_meta(folder), "records": read_sine_study(folder)}
+    study = folder / OMNIGLOT_FILES[0]
+    if study.exists():
+        meta = json.loads(study.with_suffix(".json").read_text(encoding="utf-8"))
+        out["omniglot"] = {"meta": meta, "records": read_rows(study),
+                           "scratch": read_rows(folder / OMNIGLOT_FILES[1])}  # fmt: skip
     return out
 
 

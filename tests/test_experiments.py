@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 
 import gaml_evidence as ge
 import gaml_evidence_figures as gf
+import gaml_omniglot_runs as gor
 import gaml_plots as gp
 import gaml_results as gres
 import gaml_runs as gr
@@ -325,6 +326,9 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     gres.save_json({"meta": {}, "records": [trace]}, folder / "fomaml_trace.json")
     overhead = gr.measure_overhead(repeats=1, number=1, sine_number=1)
     gres.save_json({"meta": {}, "records": overhead}, folder / "overhead.json")
+    quick = gor.OmniglotStudy.quick()
+    gor.run_omniglot_study(quick, folder, workers=1, progress=False)
+    gor.run_scratch_baseline(quick, folder, progress=False)
     return folder
 
 
@@ -420,9 +424,34 @@ def test_quick_run_of_the_whole_pipeline(tmp_path: Path, monkeypatch) -> None:
     summary = (out / "results" / "summary.md").read_text(encoding="utf-8")
     assert "tuned β0" in summary and "every β0 of the grid" in summary
     assert "FOMAML (k-shot regime)" in summary and "FOMAML (minibatch regime" in summary
+    assert "Few-shot Omniglot" in summary and "1 noisy task in 5" in summary
+    assert {gor.STUDY_FILE, gor.SCRATCH_FILE, gor.DEMO_THETA_FILE} <= {
+        p.name for p in (out / "results").iterdir()
+    }
     assert {p.name for p in (out / "figures").glob("*.png")} >= {
         "evidence_sine_beta_sweep.png",
         "evidence_sine_tuned.png",
         "evidence_logistic_gain.png",
         "evidence_fomaml_trace.png",
+        "evidence_omniglot.png",
     }
+
+
+def test_omniglot_tables_pair_by_seed(results_dir: Path) -> None:
+    om = gres.load_results(results_dir)["omniglot"]
+    methods = gor.final_methods(om)
+    table = ge.omniglot_table(om).splitlines()
+    assert len(table) == 2 + 2 + len(methods)  # header, rule, pixel NN, scratch, methods
+    assert f"{om['meta']['pixel_nn_test_acc']:.3f}" in table[2]
+    noise = ge.omniglot_noise_table(om).splitlines()[2:]
+    for (alg, w), line in zip(methods, noise, strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        clean, noisy = (gor.final_rows(om, alg, w, n) for n in (0, 1))
+        base = {r["seed"]: r["test_acc"] for r in gor.final_rows(om, alg, "uniform", 0)}
+        diffs = [r["test_acc"] - base[r["seed"]] for r in clean]
+        if w == "uniform":
+            assert cells[4] == "—" and cells[6].startswith("0.200")
+        else:
+            assert cells[4].startswith(f"{np.mean(diffs):+.3f}".replace("-0.000", "+0.000"))
+        change = np.mean([b["test_acc"] - a["test_acc"] for a, b in zip(clean, noisy, strict=True)])
+        assert cells[3].startswith(f"{round(change, 3) + 0.0:+.3f}")

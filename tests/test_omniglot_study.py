@@ -33,9 +33,17 @@ def batches(study: gor.OmniglotStudy, algorithm: str, characters: np.ndarray, se
     return out
 
 
-def test_quick_study_writes_every_cell_and_resumes(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[Path, dict]:
+    """The quick study, run once for the module: (its folder, what it returned)."""
+    folder = tmp_path_factory.mktemp("quick_omniglot")
     study = gor.OmniglotStudy.quick()
-    first = gor.run_omniglot_study(study, tmp_path, workers=1, progress=False)
+    return folder, gor.run_omniglot_study(study, folder, workers=1, progress=False)
+
+
+def test_quick_study_writes_every_cell_and_resumes(quick_run: tuple[Path, dict]) -> None:
+    study = gor.OmniglotStudy.quick()
+    tmp_path, first = quick_run
     path = tmp_path / gor.STUDY_FILE
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -105,3 +113,62 @@ def test_grid_grows_past_an_edge_optimum() -> None:
         0.003, 0.01, 0.03, 0.1, 0.3
     ]  # fmt: skip
     assert gor.grid_betas(study, "fomaml", {0.03: 0.7, 0.1: 0.6, 0.3: float("-inf")})[0] == 0.01
+
+
+def test_accuracy_along_one_path_equals_one_run_per_length() -> None:
+    study = gor.OmniglotStudy.quick()
+    tasks, model = gor._data(study)["val"], study.model()
+    theta = model.init(study.rng(0, 0))
+    theta[-30:] = study.rng(0, 9).normal(size=30)  # a head that is not zero: step 0 differs
+    path = gor.accuracy(study, theta, tasks, model, 0.1, (0, 3, 1))
+    for row, k in zip(path, (0, 3, 1), strict=True):
+        np.testing.assert_array_equal(row, gor.accuracy(study, theta, tasks, model, 0.1, k))
+    before = model.accuracy(theta[None], tasks.X_test, tasks.y_test)
+    np.testing.assert_array_equal(gor.accuracy(study, theta, tasks, model, 0.1, 0), before)
+
+
+def test_scratch_baseline_is_tuned_on_validation_and_resumes(tmp_path: Path) -> None:
+    study = gor.OmniglotStudy.quick()
+    first = gor.run_scratch_baseline(study, tmp_path, progress=False)
+    rows = gor.read_rows(tmp_path / gor.SCRATCH_FILE)
+    grid = [r for r in rows if r["phase"] == "grid"]
+    assert {r["alpha"] for r in grid} == set(study.scratch_alphas)
+    assert all(np.isnan(r["test_acc"]) for r in grid)  # the grid never sees the test tasks
+    means: dict[tuple, list] = {}
+    for r in grid:
+        means.setdefault((r["alpha"], r["steps"]), []).append(r["val_acc"])
+    best = max(means, key=lambda key: np.mean(means[key]))
+    assert (first["alpha"], first["steps"]) == best
+    final = [r for r in rows if r["phase"] == "final"]
+    assert len(final) == study.final_seeds
+    assert all(0 <= r["test_acc"] <= 1 and 0 <= r["lake20_error"] <= 1 for r in final)
+    assert gor.run_scratch_baseline(study, tmp_path, progress=False)["cells_run"] == 0
+
+
+def test_demo_theta_is_the_study_s_seed_0_run(quick_run: tuple[Path, dict]) -> None:
+    study = gor.OmniglotStudy.quick()
+    tmp_path, meta = quick_run
+    path = gor.save_demo_thetas(study, tmp_path, meta["tuned"])
+    rows = gor.read_rows(tmp_path / gor.STUDY_FILE)
+    with np.load(path) as saved:
+        for alg in study.algorithms:
+            want = ("final", alg, "uniform", 0, 0)
+            keys = ("phase", "algorithm", "weighting", "seed", "noisy_tasks")
+            row = next(r for r in rows if tuple(r[k] for k in keys) == want)
+            assert float(saved[f"{alg}_beta0"]) == row["beta0"]
+            scores = gor.score(study, saved[alg])
+            for key, value in scores.items():
+                assert value == pytest.approx(row[key], abs=1e-6)
+    mtime = path.stat().st_mtime_ns
+    assert gor.save_demo_thetas(study, tmp_path, meta["tuned"]) == path  # kept, not retrained
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_pixel_baseline_matches_lake_s_protocol() -> None:
+    study = gor.OmniglotStudy.quick()
+    base = gor.pixel_baseline(study)
+    runs = go.load_omniglot().runs
+    score = go.lake_error(lambda tr, te: go.nearest_neighbour(tr, np.arange(20), te), runs)
+    assert base["pixel_nn_lake20_error"] == pytest.approx(score.error)
+    assert base["pixel_nn_lake20_run_sd"] == pytest.approx(score.per_run.std(ddof=1))
+    assert 0 < base["pixel_nn_test_ci"] < 0.5
