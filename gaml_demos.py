@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,9 +32,12 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from threadpoolctl import threadpool_limits
 
 import gaml_core as gc
 import gaml_live as gl
+import gaml_omniglot as go
+import gaml_omniglot_runs as gor
 import gaml_plots as gp
 import gaml_results as gres
 import gaml_tasks as gt
@@ -637,6 +641,222 @@ def sine_fit_demo() -> Demo:
             "task": _slider("int", 0, 0, SINE_TASKS - 1, 1, "which new sine"),
         },
         sine_fit_callback,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo 8.1: noisy tasks on real characters (the Omniglot study's meta-batches and learned θ)
+# ---------------------------------------------------------------------------------------------
+
+OMNIGLOT_STUDY = gor.OmniglotStudy()
+OMNIGLOT_THETA_FILE = gres.RESULTS_DIR / gor.DEMO_THETA_FILE
+OMNIGLOT_BATCHES = 20  # the "meta-batch" slider's positions
+OMNIGLOT_MAX_NOISY = 2  # the "noisy tasks" slider's end
+# Meta-batch b draws from the study's random streams of seed 1000 + b (the study's own seeds are
+# 0..9): fixed, so the stored outputs never change, and apart from every run of the study.
+OMNIGLOT_DEMO_SEED = 1000
+
+
+@dataclass(frozen=True)
+class OmniglotState:
+    """One of the study's meta-batches as the learned θ sees it: the tasks (``disagreeing``
+    marks the noisy ones), their updates g_i = θ − θ'_i (n, p) and their GA weights (n,)."""
+
+    algorithm: str
+    tasks: gt.TaskBatch
+    updates: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def noisy(self) -> np.ndarray:
+        return self.tasks.disagreeing
+
+
+@dataclass(frozen=True)
+class OmniglotFrame:
+    """What the demo shows of an :class:`OmniglotState` (small: it is kept for every slider
+    position). ``images`` (n, ways, 28, 28): one support image per class; ``labels`` (n, ways):
+    the text under each (Reptile: the label that image is given; FOMAML: "support → query",
+    the label of the class's support image and of its query images); ``wrong``: whether it
+    contradicts the class; ``wrong_labels``: of the ``noisy_labels`` labels that the noise
+    touched (Reptile: support, FOMAML: query), how many now contradict their class."""
+
+    algorithm: str
+    batch: int
+    images: np.ndarray
+    labels: list[list[str]]
+    wrong: np.ndarray
+    noisy: np.ndarray
+    weights: np.ndarray
+    wrong_labels: int
+    noisy_labels: int
+
+    def mean_weight(self, noisy: bool) -> float:
+        """Mean GA weight of the noisy (or the clean) tasks; NaN if there are none."""
+        chosen = self.weights[self.noisy == noisy]
+        return float(chosen.mean()) if chosen.size else math.nan
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the BLAS behind NumPy on one thread inside the block (threadpoolctl).
+
+    The convnet's matrices are small and the classroom's cores are shared: with the other core
+    busy, two BLAS threads waiting on each other made a demo frame's inner loops take 1.2 s
+    instead of 20 ms on this 2-core machine (what ``OPENBLAS_NUM_THREADS=1`` gives the scripts).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@lru_cache(maxsize=2)
+def _omniglot_thetas(path: Path, mtime_ns: int) -> dict[str, np.ndarray]:
+    with np.load(path) as stored:
+        return {alg: stored[alg] for alg in OMNIGLOT_STUDY.algorithms}
+
+
+def omniglot_thetas() -> dict[str, np.ndarray]:
+    """The meta-trained θ of each algorithm (float32, seed 0, clean, uniform weighting; see
+    :func:`gaml_omniglot_runs.save_demo_thetas`), read again only when the file changed."""
+    path = OMNIGLOT_THETA_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: it holds the meta-trained networks of the Omniglot demo. Make "
+            "it with `python scripts/run_experiments.py --only omniglot` (the Omniglot study)."
+        )
+    return _omniglot_thetas(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def omniglot_characters() -> np.ndarray:
+    """The study's meta-training characters (m, 20, 28, 28), loaded once per process."""
+    return go.split_characters(go.load_omniglot().background)[0]
+
+
+def omniglot_batch(algorithm: str, noisy_tasks: int, batch: int) -> gt.TaskBatch:
+    """Meta-batch ``batch`` of the study (:meth:`~gaml_omniglot_runs.OmniglotStudy.training_batch`,
+    5 tasks of 5-way) with ``noisy_tasks`` noisy tasks.
+
+    With 0 or 1 it is exactly the study's batch from the streams of seed
+    OMNIGLOT_DEMO_SEED + ``batch``; the study has no second noisy task, so the next ones are the
+    next tasks of its random order, each made noisy by the study's noise from a stream of its
+    own. So the images never depend on ``noisy_tasks``, and a task noisy at 1 is noisy, with
+    the same labels, at 2."""
+    study, seed = OMNIGLOT_STUDY, OMNIGLOT_DEMO_SEED + batch
+    rngs = tuple(study.rng(seed, stream) for stream in (1, 2, 3))
+    tasks = study.training_batch(algorithm, omniglot_characters(), rngs, min(noisy_tasks, 1))
+    order = study.rng(seed, 2).permutation(study.meta_batch)  # the study's draw of noisy tasks
+    for stream, task in enumerate(order[1:noisy_tasks], start=4):
+        mask = np.arange(study.meta_batch) == task
+        tasks = go.add_label_noise(study.rng(seed, stream), tasks, mask, gor.NOISE_KIND[algorithm])
+    return tasks
+
+
+def omniglot_state(
+    algorithm: str = "reptile", noisy_tasks: int = 1, batch: int = 0
+) -> OmniglotState:
+    """The updates g_i = θ − θ'_i of meta-batch ``batch`` (:func:`omniglot_batch`) from the
+    learned θ (:func:`omniglot_thetas`), and their GA weights (the paper's,
+    :func:`gaml_core.agreement_weights`). θ'_i is the study's inner loop (α, steps): Reptile on
+    blocks of 5 support images (one per class), FOMAML full-batch on its 1-shot support set.
+    About 20 ms; not kept (1.5 MB), :func:`omniglot_frame` is."""
+    study, theta = OMNIGLOT_STUDY, omniglot_thetas()[algorithm]
+    tasks = omniglot_batch(algorithm, noisy_tasks, batch)
+    thetas = np.broadcast_to(theta, (tasks.n_tasks, theta.size))
+    block = study.ways if algorithm == "reptile" else None
+    with one_blas_thread():
+        path = gc.inner_loop(study.model(), thetas, tasks.X_train, tasks.y_train, study.alpha,
+                             study.inner_steps, block)  # fmt: skip
+    updates = thetas - path[-1]
+    return OmniglotState(algorithm, tasks, updates, gc.agreement_weights(updates))
+
+
+@lru_cache(maxsize=64)
+def omniglot_images(algorithm: str, batch: int) -> np.ndarray:
+    """One support image per class of each task of meta-batch ``batch`` (n, ways, 28, 28),
+    float32 (Reptile: block 0, FOMAML: its 1 shot; the same drawings), whatever the noise."""
+    tasks, ways = omniglot_batch(algorithm, 0, batch), OMNIGLOT_STUDY.ways
+    return tasks.X_train[:, :ways].reshape(tasks.n_tasks, ways, 28, 28).astype(np.float32)
+
+
+def omniglot_frame(
+    algorithm: str = "reptile", noisy_tasks: int = 1, batch: int = 0
+) -> OmniglotFrame:
+    """:class:`OmniglotFrame` of :func:`omniglot_state`, kept for every slider position: moving
+    a slider back computes nothing (a new position costs one inner loop, about 20 ms)."""
+    mtime = OMNIGLOT_THETA_FILE.stat().st_mtime_ns if OMNIGLOT_THETA_FILE.exists() else 0
+    return _omniglot_frame(algorithm, int(noisy_tasks), int(batch), mtime)
+
+
+@lru_cache(maxsize=256)
+def _omniglot_frame(algorithm: str, noisy_tasks: int, batch: int, mtime_ns: int) -> OmniglotFrame:
+    state, ways = omniglot_state(algorithm, noisy_tasks, batch), OMNIGLOT_STUDY.ways
+    tasks, n = state.tasks, state.tasks.n_tasks
+    support = tasks.y_train[:, :ways].astype(int)
+    if algorithm == "reptile":  # support image j is of class j mod N (blocks of N)
+        labels = [[str(y) for y in row] for row in support]
+        wrong = support != np.arange(ways)
+        touched = tasks.y_train[state.noisy]
+        truth = np.arange(touched.shape[1]) % ways
+    else:  # query images class by class
+        query = tasks.y_test.reshape(n, ways, -1)[:, :, 0].astype(int)
+        labels = [[f"{s}→{q}" for s, q in zip(*rows, strict=True)]
+                  for rows in zip(support, query, strict=True)]  # fmt: skip
+        wrong = query != support
+        touched = tasks.y_test[state.noisy]
+        truth = np.repeat(np.arange(ways), touched.shape[1] // ways)
+    return OmniglotFrame(algorithm, batch, omniglot_images(algorithm, batch), labels, wrong,
+                         state.noisy, state.weights, int((touched != truth).sum()),
+                         touched.size)  # fmt: skip
+
+
+def omniglot_callback(
+    algorithm: str = "reptile",
+    noisy_tasks: int = 1,
+    batch: int = 0,
+    plot: gl.CharacterBatchPlot | None = None,
+) -> DemoResult:
+    frame = omniglot_frame(algorithm, noisy_tasks, batch)
+    plot = plot or gl.CharacterBatchPlot(OMNIGLOT_STUDY.meta_batch, OMNIGLOT_STUDY.ways)
+    plot.update(algorithm, frame.images, frame.labels, frame.wrong, frame.noisy, frame.weights)
+    n = len(frame.weights)
+    noisy = [f"T{i + 1}" for i in np.flatnonzero(frame.noisy)]
+    if noisy:
+        how = {"reptile": "support labels shuffled across the task",
+               "fomaml": "query labels permuted against the support set"}[algorithm]  # fmt: skip
+        text = (
+            f"{len(noisy)} noisy ({', '.join(noisy)}: {how}, {frame.wrong_labels} of "
+            f"{frame.noisy_labels} now wrong). Mean GA weight: noisy "
+            f"<b>{frame.mean_weight(True):+.3f}</b>, clean <b>{frame.mean_weight(False):+.3f}</b>"
+        )
+    else:
+        text = f"no noisy task. Mean GA weight <b>{frame.mean_weight(False):+.3f}</b>"
+    readout = (
+        f"{gp.STYLE[algorithm].name}, meta-batch {batch}: {text}; "
+        f"{gp.STYLE['uniform'].name} 1/{n} = {1 / n:.3f}."
+    )
+    if algorithm == "fomaml":
+        readout += (
+            " <i>Think:</i> GA weighs g<sub>i</sub> = θ − θ'<sub>i</sub>, which the support set "
+            "alone decides. Can it tell which tasks have noisy query labels?"
+        )
+    return DemoResult(frame, readout, plot)
+
+
+def omniglot_demo(number: str = "8.1") -> Demo:
+    omniglot_thetas()  # a clear error now if the learned networks are missing
+    return Demo(
+        f"Demo {number} - noisy tasks on real characters (Omniglot)",
+        {
+            "algorithm": widgets.ToggleButtons(
+                options=[(gp.STYLE[a].name, a) for a in OMNIGLOT_STUDY.algorithms],
+                value="reptile",
+                description="algorithm",
+            ),
+            "noisy_tasks": _slider("int", 1, 0, OMNIGLOT_MAX_NOISY, 1, "noisy tasks"),
+            "batch": _slider("int", 15, 0, OMNIGLOT_BATCHES - 1, 1, "meta-batch"),
+        },
+        omniglot_callback,
     )
 
 

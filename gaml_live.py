@@ -2,7 +2,8 @@
 size it is shown, and a frame redraws only what moves (blitting) before it is encoded as a PNG.
 
 :class:`LivePlot` is the machinery; :class:`DissentPlot` (demo 2.1), :class:`TrainingPlot`
-(3.1, 4.1), :class:`TaskPanelsPlot` (1.1) and :class:`SineFitPlot` (4.2) are the demos' figures.
+(3.1, 4.1), :class:`TaskPanelsPlot` (1.1), :class:`SineFitPlot` (4.2) and
+:class:`CharacterBatchPlot` (8.1) are the demos' figures.
 :func:`min_text_px` and :func:`legends_clear_of_data` check a figure for the projector. Names,
 colours and line styles come from :data:`gaml_plots.STYLE`.
 """
@@ -21,11 +22,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow, Patch
+from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from gaml_plots import AGREE, DISSENT, STYLE, TRUTH, UNIFORM, pretty, smooth
+from gaml_plots import AGREE, DISSENT, NOISY_HATCH, STYLE, TRUTH, UNIFORM, pretty, smooth
 
 LIVE_DPI = 100
 LIVE_WIDTH_PX = 960  # fits a JupyterLab output area (file browser open) at 1400 px, unscaled
@@ -547,3 +548,131 @@ class SineFitPlot(LivePlot):
             self.relayout()
         self.now.set_xdata([steps, steps])
         self.ax0.title.set_text(f"A new sine after {steps} gradient step(s)")
+
+
+class CharacterBatchPlot(LivePlot):
+    """Demo 8.1: a meta-batch of N-way character tasks, one row per task (one support image per
+    class, the label the learner is given under it) and, beside it, each task's GA weight.
+
+    A noisy task's row is framed, hatched and named "noisy", its wrong labels orange and bold,
+    and its bar orange and hatched (all of which reads in grey too). The weights are printed in
+    a column at the right; the weight axis holds 0 and the uniform weight 1/n and only ever
+    widens. Every frame, toggling the algorithm
+    included, draws only the rows, bars and the left title. The drawings, task names and
+    labels sit on white cards, one image for all (texts on plain white draw fastest), which
+    the hatching of a noisy row shows around.
+    """
+
+    CELL_HEIGHT = 46  # a class's cell in the image, in its pixels: the drawing, its label below
+    MARGIN = 3  # between a cell's edge and its white card
+    NAMES = 1.3  # width of the task names' column left of the drawings (one drawing's cell = 1)
+    TITLES: ClassVar = {"reptile": "{}: 1 of each class's 5 images, with its label",
+                        "fomaml": "{}: each class's image, support → query label"}  # fmt: skip
+
+    def __init__(self, n_tasks: int, ways: int, weight_range: tuple[float, float] = (-0.1, 0.6)):
+        super().__init__(LIVE_WIDTH_PX, 470)
+        self.n, self.ways = n_tasks, ways
+        rows = np.arange(n_tasks) + 0.5
+        text = {"ha": "center", "va": "center", "zorder": 3}
+        with self.style():
+            self.ax0, self.ax1 = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+            ax0, ax1 = self.ax0, self.ax1
+            self.bands = [
+                ax0.add_patch(Rectangle((-self.NAMES, r + 0.03), ways + self.NAMES, 0.94,
+                                        fc="white", ec=DISSENT, hatch=NOISY_HATCH, lw=2.5))
+                for r in range(n_tasks)
+            ]  # fmt: skip
+            self.image = ax0.imshow(np.zeros((1, 1, 4)), extent=(-self.NAMES, ways, n_tasks, 0),
+                                    aspect="auto", zorder=2)  # fmt: skip
+            below = (self.MARGIN + 29 + self.CELL_HEIGHT - self.MARGIN) / 2 / self.CELL_HEIGHT
+            self.labels = [[ax0.text(c + 0.5, r + below, "", **text) for c in range(ways)]
+                           for r in range(n_tasks)]  # fmt: skip
+            self.names = [ax0.text(-self.NAMES / 2, r, "", **text) for r in rows]
+            ax0.set_title(" ", fontsize=_pt(LIVE_TEXT_PX + 1))
+            self.moving(*self.bands, self.image, *(t for row in self.labels for t in row))
+            self.moving(*self.names, ax0.title)
+            ax0.set_xlim(-self.NAMES, ways)
+            ax0.set_ylim(n_tasks, 0)
+            ax0.set_xticks([])
+            ax0.set_yticks([])
+            ax0.grid(False)
+            for spine in ax0.spines.values():
+                spine.set_visible(False)
+            ax0.set_xlabel("orange: a wrong label (noisy tasks)")
+
+            self.bars = list(ax1.barh(rows, np.zeros(n_tasks), 0.62, color=AGREE, ec="black"))
+            self.values = [ax1.text(0, r, "", ha="right", va="center") for r in rows]
+            self.moving(*self.bars, *self.values)
+            ax1.axvline(1 / n_tasks, color=UNIFORM, ls=STYLE["uniform"].linestyle, lw=3)
+            ax1.axvline(0, color="black", lw=1)
+            ax1.set_ylim(n_tasks, 0)
+            ax1.set_yticks(rows, [f"T{i + 1}" for i in range(n_tasks)])
+            ax1.set_xlim(*weight_range)
+            ax1.set_xlabel("GA weight w_i")
+            ax1.set_title("Each task's gradient-agreement weight")
+            handles = [
+                Patch(fc=AGREE, ec="black", label="clean task"),
+                Patch(fc=DISSENT, ec="black", hatch=NOISY_HATCH, label="noisy task"),
+                Line2D([], [], color=UNIFORM, ls=STYLE["uniform"].linestyle, lw=3,
+                       label=f"{STYLE['uniform'].name} weight 1/{n_tasks}"),
+            ]  # fmt: skip
+            self.fig.legend(handles=handles, loc="outside lower center", ncols=3)
+            # Square drawings: a cell as wide, in the image's pixels, as the axes make it look.
+            self.fig.get_layout_engine().execute(self.fig)
+            box = ax0.get_position()
+            cell = (box.width * self.fig.bbox.width / (ways + self.NAMES),
+                    box.height * self.fig.bbox.height / n_tasks)  # fmt: skip
+            self.cell_width = cw = round(self.CELL_HEIGHT * cell[0] / cell[1])
+            self.names_width = round(self.NAMES * cw)
+            self.mosaic = np.zeros((n_tasks * self.CELL_HEIGHT, self.names_width + ways * cw, 4))
+            m = self.MARGIN
+            for r in range(n_tasks):  # white cards: the names' and every class's
+                card = self.mosaic[r * self.CELL_HEIGHT + m : (r + 1) * self.CELL_HEIGHT - m]
+                card[:, m : self.names_width - m] = 1.0
+                for c in range(ways):
+                    card[:, self.names_width + c * cw + m : self.names_width + (c + 1) * cw - m] = 1
+
+    def update(
+        self,
+        algorithm: str,
+        images: np.ndarray,
+        labels: Sequence[Sequence[str]],
+        wrong: np.ndarray,
+        noisy: np.ndarray,
+        weights: np.ndarray,
+    ) -> None:
+        """``images`` (n, ways, 28, 28) ink in [0, 1]; ``labels`` and ``wrong`` (n, ways): the
+        text under each image and whether it is wrong; ``noisy`` (n,); ``weights`` (n,)."""
+        self.ax0.title.set_text(self.TITLES[algorithm].format(STYLE[algorithm].name))
+        ch, cw, top, left = (
+            self.CELL_HEIGHT,
+            self.cell_width,
+            self.MARGIN + 1,
+            (self.cell_width - 28) // 2,
+        )
+        tiles = self.mosaic[:, self.names_width :].reshape(self.n, ch, self.ways, cw, 4)
+        tiles[:, top : top + 28, :, left : left + 28, :3] = (
+            1.0 - images.transpose(0, 2, 1, 3)[..., None]
+        )
+        self.image.set_data(self.mosaic)
+        lo, hi = self.ax1.get_xlim()
+        room = 0.25 * (hi - lo)  # right of the longest bar: the column of values
+        least, most = float(weights.min()), float(weights.max())
+        new = (min(lo, least - 0.05 * (hi - lo)), max(hi, most + room))
+        if new != (lo, hi):
+            self.ax1.set_xlim(*new)
+            self.relayout()
+        right = new[1] - 0.015 * (new[1] - new[0])
+        for r in range(self.n):
+            bad = bool(noisy[r])
+            self.bands[r].set_visible(bad)
+            self.names[r].set_text(f"T{r + 1}\nnoisy" if bad else f"T{r + 1}")
+            self.names[r].set(color=DISSENT if bad else "black", weight="bold" if bad else "normal")
+            for c, text in enumerate(self.labels[r]):
+                text.set_text(labels[r][c])
+                text.set(color=DISSENT if wrong[r, c] else "black",
+                         weight="bold" if wrong[r, c] else "normal")  # fmt: skip
+            w = float(weights[r])
+            self.bars[r].set(width=w, facecolor=DISSENT if bad else AGREE,
+                             hatch=NOISY_HATCH if bad else "")  # fmt: skip
+            self.values[r].set(text=f"{w:+.3f}", x=right)

@@ -30,6 +30,7 @@ __all__ = [
     "CHAPTER",
     "COSINE",
     "DISSENT",
+    "NOISY_HATCH",
     "STYLE",
     "TRUTH",
     "UNIFORM",
@@ -56,6 +57,7 @@ UNIFORM = "#a6a6a6"  # light grey: uniform weighting (plain MAML / Reptile)
 CHAPTER = "#7b3294"  # purple (dark-mid grey): the chapter's normalisation
 COSINE = "#4daf4a"  # green (mid-light grey): the cosine variant (not from the paper)
 TRUTH = "#000000"
+NOISY_HATCH = "\\\\"  # hatching of a noisy task's marks (with DISSENT; no weighting's hatching)
 
 
 @dataclass(frozen=True)

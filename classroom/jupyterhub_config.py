@@ -293,6 +293,19 @@ def check_students_can_run(python: str) -> None:
         )
 
 
+def warm_data_cache(python: str) -> None:
+    """Decode the Omniglot zips once, as the hub's own user, into the course's
+    ``data/omniglot/.cache`` (readable by all): students' kernels cannot write there, and would
+    otherwise decode the zips at every load of notebook 8 or the classroom page (3 s, with a
+    warning). A missing or altered zip stops the hub with the loader's message."""
+    cmd = [python, "-c", "import gaml_omniglot; gaml_omniglot.load_omniglot()"]
+    out = subprocess.run(cmd, cwd=COURSE_ROOT, capture_output=True, text=True, timeout=300,
+                         check=False)  # fmt: skip
+    if out.returncode:
+        last = (out.stderr.strip().splitlines() or ["no message"])[-1]
+        raise HubConfigError(f"the course's Omniglot data could not be loaded: {last}")
+
+
 # ------------------------------------------------------------------------------------------
 # The configuration
 # ------------------------------------------------------------------------------------------
@@ -369,6 +382,7 @@ if ISOLATION == "accounts":
         )
     HOMES = Path(env("GAML_HUB_HOMES", "/home"))
     check_students_can_run(PYTHON)
+    warm_data_cache(PYTHON)
     c.JupyterHub.spawner_class = StudentAccountSpawner
 elif ISOLATION == "folders":
     if running_as_root():

@@ -267,13 +267,45 @@ def attempt(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[str, Any]:
         return "todo", f"{NOT_ATTEMPTED} ({hint})" if hint else NOT_ATTEMPTED
     except Exception as exc:  # a learner's bug must not stop the notebook
         return "error", f"your function raised {type(exc).__name__} ({exc})"
-    for before, after in zip(originals, given, strict=True):
+    for position, (before, after) in enumerate(zip(originals, given, strict=True)):
         if _changed(before, after):
-            return "mutated", (
-                "your function changed an input array in place (e.g. `theta -= ...`): "
-                "work on a copy, `theta = theta.copy()` or `theta = theta - ...`"
-            )
+            return "mutated", _mutated_message(fn, position, before)
     return "ok", result
+
+
+def _parameter_name(fn: Callable[..., Any], position: int) -> str | None:
+    """The name of ``fn``'s positional parameter at ``position`` (through ``functools.wraps``
+    wrappers), or None if it has no such named parameter (``*args``, a builtin)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if position >= len(parameters):
+        return None
+    parameter = parameters[position]
+    positional = (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    return parameter.name if parameter.kind in positional else None
+
+
+def _mutated_message(fn: Callable[..., Any], position: int, argument: Any) -> str:
+    """The diagnosis of an argument changed in place, naming the argument when ``fn`` names it:
+    an array, or an array inside a tuple, list or TaskBatch."""
+    name = _parameter_name(fn, position)
+    start = "your function changed an input array in place"
+    if name is None:
+        return (
+            f"{start}: work on a copy (`a = a.copy()` before changing `a`) or make new arrays "
+            "(`a = a - ...` rather than `a -= ...`)"
+        )
+    if isinstance(argument, np.ndarray):
+        return (
+            f"{start}, the argument `{name}`: work on a copy (`{name} = {name}.copy()` first) "
+            f"or make new arrays (`{name} = {name} - ...` rather than `{name} -= ...`)"
+        )
+    return (
+        f"{start}, an array inside the argument `{name}`: copy an array before changing it "
+        "(`X = X.copy()`) or make new arrays (`X = X - ...` rather than `X -= ...`)"
+    )
 
 
 def _arrays(value: Any, depth: int = 0) -> Iterator[Any]:

@@ -14,14 +14,21 @@
 4. The Omniglot convnet (28x28 images, 4 x [3x3 conv, stride 2, ReLU], 32 channels, 5-way):
    one Reptile meta-iteration (5 tasks, 5 inner steps on blocks of 5 images) against the
    matmuls it contains, recorded during the step and replayed alone; then R runs stacked.
+5. Demo 8.1's frames (callback + PNG, what a slider move costs the kernel): cold (a slider
+   position not seen yet: the inner loops of 5 tasks, then the drawing) and warm (seen before:
+   the drawing only), a drag over the 20 meta-batches and the noise slider, for each algorithm;
+   and a new position's inner loops with NumPy's own BLAS threads against one thread.
 
 Targets: (1) >= 10x faster than the double loop at 32 x 2e5, within 3x of the floor; (2) the
 batched meta-step >= 5x the per-task loop; (3) >= 5x the per-seed loop at 10 seeds; (4) the
-meta-iteration within 2x of its matmuls.
+meta-iteration within 2x of its matmuls; (5) every frame <= 100 ms.
 """
 
 from __future__ import annotations
 
+import contextlib
+import statistics
+import time
 import tracemalloc
 from collections.abc import Callable
 from unittest import mock
@@ -29,6 +36,7 @@ from unittest import mock
 import numpy as np
 
 import gaml_core as gc
+import gaml_demos as gd
 import gaml_runs as gr
 import gaml_tasks as gt
 from chapter_port import chapter_weights
@@ -134,6 +142,38 @@ def convnet_meta_iteration(runs: tuple[int, ...] = (1, 2, 5, 10)) -> None:
                   f"{t_step / t_mm:>5.2f} | {t_step / R * 1e3:>6.2f}ms")  # fmt: skip
 
 
+def omniglot_demo_frames() -> None:
+    """Section 5: demo 8.1's frames, cold then warm, along a presenter's drag: the 20
+    meta-batches with 1 noisy task, then the noise slider to 0 and 2."""
+    if not gd.OMNIGLOT_THETA_FILE.exists():
+        print(f"skipped: no {gd.OMNIGLOT_THETA_FILE}")
+        return
+    start = time.perf_counter()
+    plot = gd.omniglot_demo().result.plot  # loads the characters and θ, draws the first frame
+    print(f"building the demo (data, θ, first frame): {(time.perf_counter() - start) * 1e3:.0f} ms")
+    drag = [(1, b) for b in range(gd.OMNIGLOT_BATCHES)] + [(0, gd.OMNIGLOT_BATCHES - 1),
+            (2, gd.OMNIGLOT_BATCHES - 1)]  # fmt: skip
+    print(f"{'algorithm':>9} | {'cold median':>11} {'cold max':>8} | {'warm median':>11} "
+          f"{'warm max':>8}   (ms per frame, {len(drag)} frames)")  # fmt: skip
+    for algorithm in ("reptile", "fomaml"):
+        gd._omniglot_frame.cache_clear()
+        gd.omniglot_images.cache_clear()
+        times: dict[str, list[float]] = {"cold": [], "warm": []}
+        for kind in times:
+            for noisy, batch in drag:  # what Demo.update does: the callback, then the PNG
+                start = time.perf_counter()
+                gd.omniglot_callback(algorithm, noisy, batch, plot=plot).plot.png()
+                times[kind].append((time.perf_counter() - start) * 1e3)
+        cold, warm = times["cold"], times["warm"]
+        print(f"{algorithm:>9} | {statistics.median(cold):>11.1f} {max(cold):>8.1f} | "
+              f"{statistics.median(warm):>11.1f} {max(warm):>8.1f}")  # fmt: skip
+    print(f"full redraws: {plot.full_frames} of {plot.frames} frames")
+    for label, limit in (("NumPy's BLAS threads", contextlib.nullcontext), ("one thread", None)):
+        with mock.patch.object(gd, "one_blas_thread", limit or gd.one_blas_thread):
+            t = best_time(lambda: gd.omniglot_state("reptile", 1, 3), repeats=3, budget=0)
+        print(f"a new position's inner loops, {label}: {t * 1e3:.1f} ms")
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     print("1. agreement_weights (paper) vs the chapter's double loop vs one pass (sum)")
@@ -184,6 +224,9 @@ def main() -> None:
     print()
     print("4. the Omniglot convnet: one Reptile meta-iteration vs its matmuls, R runs stacked")
     convnet_meta_iteration()
+    print()
+    print("5. demo 8.1: frames (callback + PNG) at a new slider position (cold) and a seen one")
+    omniglot_demo_frames()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import gaml_core as gc
 import gaml_demos as gd
 import gaml_live as gl
+import gaml_omniglot_runs as gor
 import gaml_results as gres
 import gaml_tasks as gt
 
@@ -30,6 +31,11 @@ DEMOS = {
 if gres.SINE_INIT_FILE.exists():
     DEMOS["sine_fit"] = gd.sine_fit_demo
 needs_sine = pytest.mark.skipif(not gres.SINE_INIT_FILE.exists(), reason="no results/sine_init.npz")
+if gd.OMNIGLOT_THETA_FILE.exists():
+    DEMOS["omniglot"] = gd.omniglot_demo
+needs_omniglot = pytest.mark.skipif(
+    not gd.OMNIGLOT_THETA_FILE.exists(), reason="no results/omniglot_theta.npz"
+)
 
 
 def check_figure(fig) -> None:
@@ -228,3 +234,125 @@ def test_sine_init_builds_its_network(tmp_path: Path):
     np.savez(tanh, reptile_uniform=theta, hidden=4, alpha=0.01, activation="tanh")
     init = gres.load_sine_init(tanh)
     assert init["model"] == gc.MLPModel(4, "tanh") and init["activation"] == "tanh"
+
+
+def independent_updates(algorithm: str, tasks: gt.TaskBatch) -> np.ndarray:
+    """g_i = θ − θ'_i task by task, written out: the study's α and steps, Reptile on blocks of
+    one image per class, FOMAML on the whole 1-shot support set."""
+    study = gor.OmniglotStudy()
+    model = gc.ConvNetModel(ways=5, dtype="float32")
+    with np.load(gd.OMNIGLOT_THETA_FILE) as stored:
+        theta = stored[algorithm]
+    updates = []
+    for X, y in zip(tasks.X_train, tasks.y_train, strict=True):
+        adapted = theta.copy()
+        for t in range(study.inner_steps):
+            part = slice(5 * t, 5 * t + 5) if algorithm == "reptile" else slice(None)
+            adapted = adapted - study.alpha * model.loss_and_grad(adapted, X[part], y[part])[1]
+        updates.append(theta - adapted)
+    return np.array(updates)
+
+
+@needs_omniglot
+@pytest.mark.parametrize("algorithm", gor.ALGORITHMS)
+def test_omniglot_weights_are_the_papers_on_the_studys_inner_loop(algorithm):
+    state = gd.omniglot_state(algorithm, 2, 7)
+    assert state.updates.shape == (5, gc.ConvNetModel(ways=5).n_params())
+    g = independent_updates(algorithm, state.tasks)
+    scale = np.abs(g).max()
+    np.testing.assert_allclose(state.updates, g, rtol=0, atol=1e-4 * scale)
+    sums = (g.astype(np.float64) @ g.T.astype(np.float64)).sum(axis=1)  # Σ_j g_iᵀg_j
+    np.testing.assert_allclose(state.weights, sums / np.abs(sums).sum(), atol=1e-5)
+    np.testing.assert_allclose(state.weights, gc.agreement_weights(state.updates), atol=1e-12)
+    assert math.isclose(np.abs(state.weights).sum(), 1.0)  # the paper's normalisation
+
+
+@needs_omniglot
+@pytest.mark.parametrize("algorithm", gor.ALGORITHMS)
+def test_omniglot_noise_is_nested_and_leaves_the_images(algorithm):
+    study = gor.OmniglotStudy()
+    for batch in (0, 11, 19):
+        tasks = [gd.omniglot_batch(algorithm, k, batch) for k in range(gd.OMNIGLOT_MAX_NOISY + 1)]
+        masks = [t.disagreeing for t in tasks]
+        assert [int(m.sum()) for m in masks] == [0, 1, 2]
+        assert not (masks[0] & ~masks[1]).any() and not (masks[1] & ~masks[2]).any()
+        for t in tasks[1:]:
+            np.testing.assert_array_equal(t.X_train, tasks[0].X_train)
+            np.testing.assert_array_equal(t.X_test, tasks[0].X_test)
+        first = masks[1]  # noisy at 1, and with the same labels at 2
+        np.testing.assert_array_equal(tasks[2].y_train[first], tasks[1].y_train[first])
+        np.testing.assert_array_equal(tasks[2].y_test[first], tasks[1].y_test[first])
+        np.testing.assert_array_equal(
+            gd.omniglot_images(algorithm, batch),
+            gd.omniglot_images("reptile" if algorithm == "fomaml" else "fomaml", batch),
+        )  # the same drawings for both algorithms
+        # 0 and 1 noisy tasks: exactly the study's meta-batch from the demo's streams
+        for k in (0, 1):
+            seed = gd.OMNIGLOT_DEMO_SEED + batch
+            rngs = tuple(study.rng(seed, stream) for stream in (1, 2, 3))
+            own = study.training_batch(algorithm, gd.omniglot_characters(), rngs, k)
+            for mine, theirs in zip(tasks[k], own, strict=True):
+                np.testing.assert_array_equal(mine, theirs)
+
+
+@needs_omniglot
+def test_omniglot_noise_is_the_studys_kind():
+    for batch in (2, 13):
+        # Reptile: the support labels are shuffled across the task (so each label still
+        # appears 5 times, on images of other classes); the query labels are untouched
+        clean, noisy = (gd.omniglot_batch("reptile", k, batch) for k in (0, 2))
+        bad = noisy.disagreeing
+        np.testing.assert_array_equal(np.sort(noisy.y_train, axis=1), np.sort(clean.y_train, 1))
+        assert (noisy.y_train[bad] != clean.y_train[bad]).any(axis=1).all()
+        np.testing.assert_array_equal(noisy.y_train[~bad], clean.y_train[~bad])
+        np.testing.assert_array_equal(noisy.y_test, clean.y_test)
+        # FOMAML: the query labels are permuted against the support set, class by class, so
+        # that every query label is wrong; the support set is untouched
+        clean, noisy = (gd.omniglot_batch("fomaml", k, batch) for k in (0, 2))
+        bad = noisy.disagreeing
+        np.testing.assert_array_equal(noisy.y_train, clean.y_train)
+        np.testing.assert_array_equal(noisy.y_test[~bad], clean.y_test[~bad])
+        assert (noisy.y_test[bad] != clean.y_test[bad]).all()
+        per_class = noisy.y_test[bad].reshape(2, 5, 4)
+        assert (per_class == per_class[..., :1]).all()  # one new label per class
+        np.testing.assert_array_equal(np.sort(per_class[..., 0], axis=1), clean.y_train[bad])
+
+
+@needs_omniglot
+def test_omniglot_fomaml_weights_cannot_see_query_noise():
+    """What the demo asks the learner to discover: g_i comes from the support set only."""
+    frames = [gd.omniglot_frame("fomaml", k, 5) for k in range(gd.OMNIGLOT_MAX_NOISY + 1)]
+    for frame in frames[1:]:
+        np.testing.assert_array_equal(frame.weights, frames[0].weights)
+    reptile = [gd.omniglot_frame("reptile", k, 5).weights for k in (0, 1)]
+    assert not np.allclose(*reptile)
+
+
+@needs_omniglot
+def test_omniglot_frames_read_on_a_projector():
+    """Every frame, both algorithms and every noise count: the projector checks; what is marked
+    wrong is in the noisy rows; the question about FOMAML is asked, not answered."""
+    plot = None
+    for algorithm in gor.ALGORITHMS:
+        for noisy in range(gd.OMNIGLOT_MAX_NOISY + 1):
+            for batch in (0, gd.OMNIGLOT_BATCHES - 1):
+                result = gd.omniglot_callback(algorithm, noisy, batch, plot=plot)
+                plot = result.plot
+                png = plot.png()
+                assert png.startswith(b"\x89PNG\r\n\x1a\n")
+                check_figure(result.figure)
+                frame = result.state
+                assert frame is gd.omniglot_frame(algorithm, noisy, batch)  # kept, not redone
+                assert not frame.wrong[~frame.noisy].any()
+                assert frame.wrong[frame.noisy].any(axis=1).all() or algorithm == "reptile"
+                assert f"meta-batch {batch}" in result.readout
+                assert ("?" in result.readout) == (algorithm == "fomaml")
+                if noisy:
+                    assert "Mean GA weight: noisy" in result.readout
+    assert plot.full_frames == 1, "toggling the algorithm and moving sliders redraws in place"
+
+
+def test_omniglot_demo_names_the_missing_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(gd, "OMNIGLOT_THETA_FILE", tmp_path / "omniglot_theta.npz")
+    with pytest.raises(FileNotFoundError, match=r"run_experiments\.py --only omniglot"):
+        gd.omniglot_demo()

@@ -15,7 +15,7 @@ import pytest
 from exercise_testing import stub, verdict
 
 import gaml_core as gc
-from exercises import nb01, nb02, nb03, nb04, nb07, solution_source
+from exercises import nb01, nb02, nb03, nb04, nb07, nb08, solution_source
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {
@@ -24,6 +24,7 @@ MODULES = {
     "03_ga_maml": nb03,
     "04_ga_reptile": nb04,
     "07_questions": nb07,
+    "08_real_characters": nb08,
 }
 CHECKS = [
     (mod, name[len("check_") :])

@@ -3,9 +3,9 @@
 * At 1280 × 720 and 1920 × 1080 each demo (title, sliders, readout and plot) fits the screen,
   and its plot is shown at least at its natural size, so the plot's text is at least as large
   as the page's body text. Screenshots: artifacts/classroom-WxH-demoN.png.
-* Dragging the first demo's slider quickly with the mouse: the plot follows while dragging,
-  values that come faster than frames are dropped (fewer frames than values), nothing queues
-  up after the release, and the last frame shows the last value.
+* Dragging a slider quickly with the mouse, in each demo of ``DRAGS``: the plot follows while
+  dragging, values that come faster than frames are dropped (fewer frames than values),
+  nothing queues up after the release, and the last frame shows the last value.
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = servers.classroom_notebooks()
 SCREENS = ((1280, 720), (1920, 1080))
+# The demos dragged: (start of the demo's title, which of its sliders, what its readout shows
+# of that slider's value). Each slider has 20 positions or more.
+DRAGS = (
+    ("Demo 2.1", 0, r"at (\d+)"),  # the dissenter's angle
+    ("Demo D", 1, r"meta-batch (\d+)"),  # which meta-batch of real characters
+)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[servers.notebook_id(p) for p in NOTEBOOKS])
@@ -39,7 +45,10 @@ def test_classroom_fits_the_projector_and_follows_a_drag(notebook, voila_server,
                 for i in range(demos.count()):
                     problems += check_fits(page, demos.nth(i), i, width, height)
             assert not problems, "\n".join(problems)
-            check_drag(page, demos.first)
+            for title, slider, shown in DRAGS:
+                demo = demos.filter(has_text=f"{title} - ")
+                assert demo.count() == 1, f"no demo {title!r} on the page"
+                check_drag(page, demo, slider, shown)
         except BaseException:
             pages.report_failure(page, f"classroom-{notebook.stem}")
             raise
@@ -58,15 +67,16 @@ def check_fits(page, demo, index: int, width: int, height: int) -> list[str]:
     return problems
 
 
-def check_drag(page, demo) -> None:
-    """Drag the first slider's handle across its track in small, fast mouse moves."""
+def check_drag(page, demo, slider: int, shown: str) -> None:
+    """Drag the handle of the demo's slider number ``slider`` across its track in small, fast
+    mouse moves; the readout must show its last value as the regex ``shown`` captures it."""
     page.set_viewport_size({"width": 1280, "height": 720})
     demo.evaluate("(d) => d.scrollIntoView({block: 'start'})")
-    handle = demo.locator(".noUi-handle").first
-    track = demo.locator(".noUi-target").first.bounding_box()
+    handle = demo.locator(".noUi-handle").nth(slider)
+    track = demo.locator(".noUi-target").nth(slider).bounding_box()
     start = handle.bounding_box()
     x0, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    demo.evaluate(pages.load_js("demo_drag_watch"))
+    demo.evaluate(pages.load_js("demo_drag_watch"), slider)
     page.mouse.move(x0, y)
     page.mouse.down()
     left, right = track["x"] + 2, track["x"] + track["width"] - 2
@@ -80,9 +90,12 @@ def check_drag(page, demo) -> None:
     final = handle.get_attribute("aria-valuenow")
     during = [t for t, _ in images if t <= released]
     after = [t for t, _ in images if t > released]
+    title = demo.locator(".widget-html-content").first.inner_text().strip()
     summary = (
-        f"drag: {len(values)} values, {len(images)} frames ({len(during)} while dragging, "
-        f"{len(after)} after the release); final value {final}"
+        f"drag {title!r}: {len(values)} values, {len(images)} frames ({len(during)} while "
+        f"dragging, {len(after)} after the release, the last "
+        f"{images[-1][0] - released if images else float('nan'):.0f} ms after it); "
+        f"final value {final}"
     )
     print(summary)
     assert len(values) >= 20, summary
@@ -90,5 +103,5 @@ def check_drag(page, demo) -> None:
     assert len(images) < len(values), "values faster than frames are dropped: " + summary
     assert len(after) <= 2, "no queue of frames after the release: " + summary
     readout = demo.locator(".gaml-readout").inner_text()
-    number = re.search(r"at (\d+)", readout)
+    number = re.search(shown, readout)
     assert number and float(number.group(1)) == pytest.approx(float(final)), (readout, final)

@@ -1,7 +1,8 @@
-// Record, from now on, every value a .gaml-demo's first slider shows (aria-valuenow) and every
-// new image of its plot, with their times (performance.now()), in demo.__gamlDrag.
-(demo) => {
-  const handle = demo.querySelector('.noUi-handle');
+// Record, from now on, every value a .gaml-demo's slider number `slider` (0: the first) shows
+// (aria-valuenow) and every new image of its plot, with their times (performance.now()), in
+// demo.__gamlDrag.
+(demo, slider) => {
+  const handle = demo.querySelectorAll('.noUi-handle')[slider || 0];
   const img = demo.querySelector('.gaml-plot img');
   const rec = {values: [], images: [], released: null};
   demo.__gamlDrag = rec;
