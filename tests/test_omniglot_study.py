@@ -33,17 +33,9 @@ def batches(study: gor.OmniglotStudy, algorithm: str, characters: np.ndarray, se
     return out
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory) -> tuple[Path, dict]:
-    """The quick study, run once for the module: (its folder, what it returned)."""
-    folder = tmp_path_factory.mktemp("quick_omniglot")
+def test_quick_study_writes_every_cell_and_resumes(quick_omniglot: tuple[Path, dict]) -> None:
     study = gor.OmniglotStudy.quick()
-    return folder, gor.run_omniglot_study(study, folder, workers=1, progress=False)
-
-
-def test_quick_study_writes_every_cell_and_resumes(quick_run: tuple[Path, dict]) -> None:
-    study = gor.OmniglotStudy.quick()
-    tmp_path, first = quick_run
+    tmp_path, first = quick_omniglot
     path = tmp_path / gor.STUDY_FILE
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -145,9 +137,9 @@ def test_scratch_baseline_is_tuned_on_validation_and_resumes(tmp_path: Path) -> 
     assert gor.run_scratch_baseline(study, tmp_path, progress=False)["cells_run"] == 0
 
 
-def test_demo_theta_is_the_study_s_seed_0_run(quick_run: tuple[Path, dict]) -> None:
+def test_demo_theta_is_the_study_s_seed_0_run(quick_omniglot: tuple[Path, dict]) -> None:
     study = gor.OmniglotStudy.quick()
-    tmp_path, meta = quick_run
+    tmp_path, meta = quick_omniglot
     path = gor.save_demo_thetas(study, tmp_path, meta["tuned"])
     rows = gor.read_rows(tmp_path / gor.STUDY_FILE)
     with np.load(path) as saved:
