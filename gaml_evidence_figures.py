@@ -587,7 +587,9 @@ def plot_omniglot(results: dict) -> Figure:
             ax.errorbar(x[k] + dx, mean, yerr=half, capsize=4, color=STYLE[w].color,
                         marker=STYLE[alg].marker, markersize=8, markeredgecolor="black",
                         markerfacecolor=face or STYLE[w].color, linestyle="none")  # fmt: skip
-    ax.axhline(meta["pixel_nn_test_acc"], color="black", linestyle=":", label="pixel NN")
+    nn, nn_ci = meta["pixel_nn_test_acc"], meta.get("pixel_nn_test_ci", 0.0)
+    ax.axhspan(nn - nn_ci, nn + nn_ci, color=gp.UNIFORM, alpha=0.5, linewidth=0,
+               label="pixel NN (± 95% CI)")  # fmt: skip
     scratch = [r["test_acc"] for r in results["scratch"] if r["phase"] == "final"]
     if scratch:
         ax.axhline(np.mean(scratch), color="black", linestyle="-.", label="from scratch")

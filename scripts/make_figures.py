@@ -37,6 +37,7 @@ def main() -> None:
     save(gd.tasks_callback().figure, "tasks")
     save(gd.training_callback(0.25, "maml", "flip").figure, "training_maml")
     save(gd.training_callback(0.25, "reptile", "flip").figure, "training_reptile")
+    save(gd.omniglot_callback("reptile", 1, 15).figure, "omniglot_demo")
     family = gt.LogisticTaskFamily.create(np.random.default_rng(1), 10, 3.0, 1.0)
     task = tuple(a[0] for a in family.sample(np.random.default_rng(2), 1, 10, 20))
     alphas = np.array([0.01, 0.1, 0.3, 1.0, 2.0])
