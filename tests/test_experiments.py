@@ -336,7 +336,7 @@ def results_dir(
 
 def test_loader_restores_records(results_dir: Path) -> None:
     results = gres.load_results(results_dir)
-    assert set(results) == {"logistic", "sine", "overhead", "fomaml_trace"}
+    assert set(results) == {"logistic", "sine", "overhead", "fomaml_trace", "omniglot"}
     logistic = results["logistic"]["records"]
     # the tables read the runs at each method's β chosen on validation: one β per method
     betas = {c.beta for c in tiny_logistic_configs()}
