@@ -30,6 +30,8 @@ another notebook's module):
   :func:`global_for_argument` (a notebook variable read where an argument belongs, tried by
   :func:`run_check` on every failure) and :func:`ignored_argument` (an argument whose change
   changes nothing);
+* task samplers' results: :func:`four_arrays` (a TaskBatch, tuple or list as its four arrays, or
+  a diagnosis) and :func:`same_arrays` (did two calls give the same batch?);
 * :func:`python_loop` / :func:`count_steps`, which tell whether a function runs Python code once
   per task by counting its Python steps at two sizes (deterministic, unlike timing);
 * checks that compare values case by case (exercises 3.1 to 4.1): :class:`Expected`,
@@ -58,6 +60,7 @@ from typing import Any
 import numpy as np
 
 import gaml_core as gc
+import gaml_tasks as gt
 
 SOLUTIONS_ENV = "GAML_SOLUTIONS"
 NOT_ATTEMPTED = "not attempted yet"
@@ -415,6 +418,31 @@ def diagnosis(got: Any, case: Case, mistakes: Sequence[Mistake], rtol: float, at
     if case.explain is not None and (message := case.explain(got)):
         return message
     return generic_message(got, case.want)
+
+
+def four_arrays(got: Any, returned_none: str, wrong_form: str) -> tuple[Any, ...] | str:
+    """A task sampler's result as its four arrays (a ``TaskBatch`` is four, as is a tuple or a
+    list of four), or the diagnosis ``returned_none`` / ``wrong_form``."""
+    if got is None:
+        return returned_none
+    if isinstance(got, gt.TaskBatch):
+        return tuple(got)
+    if not isinstance(got, tuple | list) or len(got) != 4:
+        return wrong_form
+    return tuple(got)
+
+
+def same_arrays(a: Sequence[Any] | str, b: Sequence[Any] | str) -> bool:
+    """Two results of :func:`four_arrays` hold arrays of the same shapes and values (False if
+    either is a diagnosis or does not convert to arrays): did two calls give the same batch?"""
+    if isinstance(a, str) or isinstance(b, str):
+        return False
+    try:
+        pairs = [(np.asarray(u, dtype=float), np.asarray(v, dtype=float))
+                 for u, v in zip(a, b, strict=True)]  # fmt: skip
+    except (TypeError, ValueError):
+        return False
+    return all(u.shape == v.shape and np.array_equal(u, v) for u, v in pairs)
 
 
 def global_for_argument(

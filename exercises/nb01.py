@@ -31,7 +31,9 @@ from exercises import (
     attempt,
     check,
     exercise_decorator,
+    four_arrays,
     run_check,
+    same_arrays,
     shape_problem,
 )
 
@@ -69,27 +71,17 @@ def split_task(rng, X, y, k_shot):
 
 
 def _four(got: Any) -> tuple[Any, ...] | str:
-    """The four returned arrays, or a diagnosis. A TaskBatch (what ``gt`` returns) is four."""
-    if got is None:
-        return "your function returned None: return (X_train, y_train, X_test, y_test)"
-    if isinstance(got, gt.TaskBatch):
-        return tuple(got)
-    if not isinstance(got, tuple | list) or len(got) != 4:
-        return "return four arrays, in the order (X_train, y_train, X_test, y_test)"
-    return tuple(got)
+    """The four returned arrays, or a diagnosis (:func:`exercises.four_arrays`)."""
+    return four_arrays(
+        got,
+        "your function returned None: return (X_train, y_train, X_test, y_test)",
+        "return four arrays, in the order (X_train, y_train, X_test, y_test)",
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Two returned batches (or splits) hold the same four arrays."""
-    a, b = _four(a), _four(b)
-    if isinstance(a, str) or isinstance(b, str):
-        return False
-    try:
-        pairs = [(np.asarray(u, dtype=float), np.asarray(v, dtype=float))
-                 for u, v in zip(a, b, strict=True)]  # fmt: skip
-    except (TypeError, ValueError):
-        return False
-    return all(u.shape == v.shape and np.array_equal(u, v) for u, v in pairs)
+    """Two returned splits hold the same four arrays."""
+    return same_arrays(_four(a), _four(b))
 
 
 def _arrays(

@@ -131,11 +131,13 @@ from exercises import (
     count_steps,
     exercise_decorator,
     fmt_shape,
+    four_arrays,
     global_for_argument,
     known_mistake,
     mistake_value,
     python_loop,
     run_check,
+    same_arrays,
     say,
     shape_problem,
 )
@@ -303,29 +305,20 @@ def _identify(lookup: Lookup, X: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _four(got: Any) -> tuple[Any, ...] | str:
-    """The four returned arrays, or a diagnosis. A TaskBatch (what ``go`` returns) is four."""
-    if got is None:
-        return "your function returned None: return gt.TaskBatch(X_train, y_train, X_test, ...)"
-    if isinstance(got, gt.TaskBatch):
-        return tuple(got)
-    if not isinstance(got, tuple | list) or len(got) != 4:
-        return (
+    """The four returned arrays, or a diagnosis (:func:`exercises.four_arrays`)."""
+    return four_arrays(
+        got,
+        "your function returned None: return gt.TaskBatch(X_train, y_train, X_test, ...)",
+        (
             "return a gt.TaskBatch (or the four arrays X_train, y_train, X_test, y_test, in "
             "this order)"
-        )
-    return tuple(got)
+        ),
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
     """Two returned batches hold the same four arrays."""
-    a, b = _four(a), _four(b)
-    if isinstance(a, str) or isinstance(b, str):
-        return False
-    try:
-        pairs = [(np.asarray(u), np.asarray(v)) for u, v in zip(a, b, strict=True)]
-        return all(u.shape == v.shape and np.array_equal(u, v) for u, v in pairs)
-    except (TypeError, ValueError):
-        return False
+    return same_arrays(_four(a), _four(b))
 
 
 def _pair_hint(m: int, ways: int) -> str:
