@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from numeric import numeric_grad
 
 import gaml_core as gc
 from gaml_tasks import TaskBatch
@@ -64,15 +65,6 @@ def forward_by_hand(theta, x, ways, channels, layers):
 
 def cross_entropy_by_hand(logits, label):
     return math.log(sum(math.exp(v) for v in logits)) - logits[int(label)]
-
-
-def numeric_grad(f, x, eps=1e-6):
-    out = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = eps
-        out[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return out
 
 
 def test_parameter_count_from_the_architecture():

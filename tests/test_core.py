@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from numeric import numeric_grad
 
 import gaml_core as gc
 import gaml_tasks as gt
@@ -69,15 +70,6 @@ def chapter_double_loop(g: np.ndarray) -> np.ndarray:
             w[i] += dot(rows[i], rows[j])
         w[i] = w[i] / normalization_factor
     return np.array([float(v) for v in w])
-
-
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    out = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = eps
-        out[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return out
 
 
 def bce_naive(theta, X, y):
